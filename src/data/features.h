@@ -1,0 +1,80 @@
+#pragma once
+// Content features of users and items, as the specification lists them, computed
+// from the training period only. The fitted normalisation statistics are saved as
+// feature_stats.json and the same transform is applied at serving time.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+#include <nlohmann/json.hpp>
+
+#include "data/dataset.h"
+#include "data/split.h"
+
+namespace hybridrec {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Features of one kind of entity (users or items), one row per dense index.
+struct EntityFeatures {
+  // Dense block fed to the content Dense(64) layer: one-hots and numbers in [0, 1].
+  RowMatrix dense;
+  std::vector<std::string> dense_names;
+  // Categorical fields fed to learned embeddings (favourite category, category, brand).
+  // Code 0 is the explicit "unknown" bucket; cardinality counts it.
+  std::vector<std::string> categorical_names;
+  std::vector<std::int32_t> categorical_cardinality;
+  std::vector<std::vector<std::int32_t>> categorical;  // [field][entity]
+
+  std::size_t size() const { return static_cast<std::size_t>(dense.rows()); }
+  std::size_t dense_dim() const { return static_cast<std::size_t>(dense.cols()); }
+  std::size_t num_categorical() const { return categorical_names.size(); }
+};
+
+struct FeatureSet {
+  EntityFeatures users;
+  EntityFeatures items;
+};
+
+struct FeatureConfig {
+  // Categorical attributes with at most this many values are one-hot encoded into
+  // the dense block; larger ones (brand) get a learned embedding.
+  int max_one_hot = 16;
+  // Event weights for popularity and purchase counts.
+  float view_weight = 1.0f, cart_weight = 2.0f, purchase_weight = 4.0f, rating_weight = 3.0f;
+  int trending_window_days = 30;
+};
+
+// A single new user or item at serving time: raw attribute values by column name.
+using RawAttributes = std::map<std::string, std::string>;
+
+class FeatureBuilder {
+ public:
+  // Fits encoders and normalisation statistics on split.train only: no feature
+  // ever looks at validation or test interactions.
+  static FeatureBuilder fit(const Dataset& dataset, const Split& split, const FeatureConfig& config = {});
+
+  // Features for every user and item of the dataset (entities without training
+  // history get behaviour features of a new entity and their attribute features).
+  FeatureSet transform(const Dataset& dataset, const Split& split) const;
+
+  // Serving: features of a user (or item) unknown to training, from attributes alone.
+  void user_from_attributes(const RawAttributes& attributes, float* dense_out, std::int32_t* categorical_out) const;
+  void item_from_attributes(const RawAttributes& attributes, float* dense_out, std::int32_t* categorical_out) const;
+
+  // feature_stats.json round trip.
+  nlohmann::json to_json() const;
+  static FeatureBuilder from_json(const nlohmann::json& stats);
+
+  std::size_t user_dense_dim() const;
+  std::size_t item_dense_dim() const;
+  std::vector<std::int32_t> user_categorical_cardinality() const;
+  std::vector<std::int32_t> item_categorical_cardinality() const;
+
+ private:
+  nlohmann::json stats_;  // everything the transform needs, exactly what is saved
+};
+
+}  // namespace hybridrec

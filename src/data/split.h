@@ -1,0 +1,37 @@
+#pragma once
+// Train/validation/test splits as lists of indices into Dataset::interactions.
+// Every strategy is deterministic for a seed.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "data/dataset.h"
+
+namespace hybridrec {
+
+struct SplitConfig {
+  // temporal: global time cut (the specification's default 70/10/20)
+  // user_temporal: per user, oldest part to train (ratio) or all but the last N (last_n > 0)
+  // user_random: per-user stratified random ratio (e.g. 75/25, MovieLens published tables)
+  // leave_one_out: each user's latest interaction to test, the one before to validation
+  std::string strategy = "temporal";
+  double train_ratio = 0.70, val_ratio = 0.10, test_ratio = 0.20;
+  int last_n = 0;
+  std::uint64_t seed = 42;
+};
+
+struct Split {
+  std::vector<std::uint32_t> train, validation, test;  // indices into Dataset::interactions
+  std::int64_t train_end_time = 0;  // latest timestamp in train: the feature cut
+  SplitConfig config;
+};
+
+Split make_split(const Dataset& dataset, const SplitConfig& config);
+
+// Sizes plus the cold-start counts: validation/test users and items that never
+// appear in train.
+nlohmann::json split_statistics(const Dataset& dataset, const Split& split);
+
+}  // namespace hybridrec

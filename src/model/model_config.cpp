@@ -1,0 +1,36 @@
+#include "model/model_config.h"
+
+#include "core/error.h"
+
+namespace hybridrec {
+
+ModelConfig ModelConfig::from_json(const nlohmann::json& m) {
+  ModelConfig c;
+  try {
+    c.type = m.value("type", c.type);
+    c.embedding_dim = m.value("embedding_dim", c.embedding_dim);
+    if (m.contains("hidden_layers")) c.hidden_layers = m.at("hidden_layers").get<std::vector<int>>();
+    c.dropout_rate = m.value("dropout_rate", c.dropout_rate);
+    c.content_dim = m.value("content_dim", c.content_dim);
+    c.feature_embedding_dim = m.value("feature_embedding_dim", c.feature_embedding_dim);
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(std::string("model configuration: ") + e.what());
+  }
+  if (c.embedding_dim <= 0) throw ConfigError("model.embedding_dim must be positive");
+  if (c.hidden_layers.empty()) throw ConfigError("model.hidden_layers must not be empty");
+  for (int h : c.hidden_layers)
+    if (h <= 0) throw ConfigError("model.hidden_layers must be positive");
+  if (c.dropout_rate < 0.0f || c.dropout_rate >= 1.0f) throw ConfigError("model.dropout_rate must be in [0, 1)");
+  return c;
+}
+
+nlohmann::json ModelConfig::to_json() const {
+  return {{"type", type},
+          {"embedding_dim", embedding_dim},
+          {"hidden_layers", hidden_layers},
+          {"dropout_rate", dropout_rate},
+          {"content_dim", content_dim},
+          {"feature_embedding_dim", feature_embedding_dim}};
+}
+
+}  // namespace hybridrec

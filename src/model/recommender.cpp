@@ -1,0 +1,32 @@
+#include "model/recommender.h"
+
+#include <algorithm>
+
+namespace hybridrec {
+
+std::vector<ScoredItem> top_k(std::span<const float> scores, std::size_t k,
+                              std::span<const std::uint32_t> exclude_sorted) {
+  auto better = [](const ScoredItem& a, const ScoredItem& b) {
+    return a.score > b.score || (a.score == b.score && a.item < b.item);
+  };
+  std::vector<ScoredItem> heap;  // min-heap by `better`: front is the worst kept
+  heap.reserve(k + 1);
+  std::size_t ex = 0;
+  for (std::uint32_t i = 0; i < scores.size() && k > 0; ++i) {
+    while (ex < exclude_sorted.size() && exclude_sorted[ex] < i) ++ex;
+    if (ex < exclude_sorted.size() && exclude_sorted[ex] == i) continue;
+    ScoredItem s{i, scores[i]};
+    if (heap.size() < k) {
+      heap.push_back(s);
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else if (better(s, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = s;
+      std::push_heap(heap.begin(), heap.end(), better);
+    }
+  }
+  std::sort(heap.begin(), heap.end(), better);
+  return heap;
+}
+
+}  // namespace hybridrec
