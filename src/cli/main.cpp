@@ -1,15 +1,32 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/commands.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"hybridrec: a hybrid recommender system"};
+  CLI::App app{"hybridrec: a hybrid recommender system (collaborative filtering + content features)"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "hybridrec 0.1.0");
+  namespace cli = hybridrec::cli;
+  cli::register_generate(app);
+  cli::register_validate(app);
+  cli::register_stats(app);
+  cli::register_train(app);
+  cli::register_evaluate(app);
+  cli::register_recommend(app);
+  cli::register_models(app);
+  cli::register_runs(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const hybridrec::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
   }
   return 0;
 }

@@ -1,0 +1,8 @@
+#include "cli/commands.h"
+
+namespace hybridrec::cli {
+
+// Placeholder until the subsystem lands; replaced by the real command.
+void register_recommend(CLI::App& app) { (void)app; }
+
+}  // namespace hybridrec::cli
