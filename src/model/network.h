@@ -1,0 +1,111 @@
+#pragma once
+// The neural models of the specification with explicit forward and backward
+// passes (no autograd): NeuralCollaborativeFiltering ("ncf") and the hybrid
+// network ("hybrid"). Parameters carry the PyTorch state_dict names of the
+// classes in python/hybridrec/models.py, so files load into PyTorch directly.
+//
+// Conventions shared with PyTorch:
+//  - nn.Linear weight is [out, in]; nn.Embedding weight is [rows, dim].
+//  - The MLP is hidden_layers Linear+ReLU blocks, Dropout after every hidden block
+//    but the last, then Linear(h_last, 1): for [128,64,32] the Sequential indices
+//    are mlp.0, mlp.3, mlp.6, mlp.8 exactly as in the specification.
+//  - The network outputs a logit; predictions are sigmoid(logit) in [0, 1].
+//  - hybrid: user_embedding/item_embedding have num_users+1 / num_items+1 rows; the
+//    last row is the "unknown" vector used for entities unseen in training.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "data/features.h"
+#include "model/model_config.h"
+#include "model/tensor.h"
+
+namespace hybridrec {
+
+enum class Loss { MSE, BCE, BPR };
+Loss parse_loss(const std::string& name);  // MSELoss|mse, BCELoss|bce, BPRLoss|bpr
+
+struct OptimizerConfig {
+  float learning_rate = 1e-3f;
+  float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+  float weight_decay = 1e-5f;  // L2 added to the gradient, as torch.optim.Adam
+  // true: lazy row-wise Adam, only embedding rows present in the batch are updated
+  // (their moments and weight decay too). false: dense Adam over every row every
+  // step, bit-for-bit the behaviour of torch.optim.Adam.
+  bool lazy_embeddings = true;
+};
+
+// A training batch of n samples.
+struct Batch {
+  std::vector<std::uint32_t> users, items;
+  std::vector<float> labels;   // 1 for a positive, 0 for a sampled negative (MSE, BCE)
+  std::vector<float> weights;  // per-sample loss weight; empty means all 1
+  // BPR only: samples come in groups of group_size = 1 + negatives per positive,
+  // the positive first; the loss is mean over pairs of -log sigmoid(s_pos - s_neg).
+  int group_size = 0;
+  std::size_t size() const { return users.size(); }
+};
+
+class Network {
+ public:
+  // features must be non-null for "hybrid" (its dense and categorical dims fix the
+  // layer sizes and are looked up by user/item index); ignored for "ncf".
+  // Initialisation follows PyTorch's defaults (Embedding N(0,1), Linear U(-1/sqrt(in), 1/sqrt(in)))
+  // drawn from `seed`.
+  static std::unique_ptr<Network> create(const ModelConfig& config, std::size_t num_users, std::size_t num_items,
+                                         const FeatureSet* features, std::uint64_t seed);
+  virtual ~Network() = default;
+
+  virtual const ModelConfig& config() const = 0;
+  virtual std::size_t num_users() const = 0;
+  virtual std::size_t num_items() const = 0;
+
+  // Optimiser and threads (the same seed and thread count give bit-identical results).
+  virtual void set_optimizer(const OptimizerConfig& config) = 0;
+  virtual void set_learning_rate(float lr) = 0;
+  virtual float learning_rate() const = 0;
+  virtual void set_threads(int threads) = 0;
+
+  // One step: forward with dropout (masks drawn from dropout_seed), weighted mean
+  // loss, backward, Adam update. Returns the loss before the update.
+  virtual float train_step(const Batch& batch, Loss loss, std::uint64_t dropout_seed) = 0;
+
+  // sigmoid(logit) for each (users[i], items[i]), dropout off.
+  virtual void predict(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items,
+                       float* out) const = 0;
+  // sigmoid(logit) of every item for each user; out is users.size() x num_items().
+  // Uses the split first layer: the user part and the item part of the first fused
+  // Linear are computed once each, so a pair costs only the rest of the MLP.
+  virtual void score_all(std::span<const std::uint32_t> users, float* out) const = 0;
+
+  // Cold start (hybrid): marks which users/items had training data; the unknown
+  // rows are set to the mean of the seen rows, and predict/score_all route unseen
+  // ids to them. ncf ignores this (cold users go to the popularity fallback).
+  virtual void set_seen(const std::vector<bool>& users_seen, const std::vector<bool>& items_seen) = 0;
+  virtual bool serves_cold_users() const = 0;
+  // Hybrid serving for a user unknown to the id map: score items from features only.
+  virtual void score_new_user(const float* user_dense, const std::int32_t* user_categorical,
+                              float* out_all_items) const = 0;
+
+  // Parameters by PyTorch state_dict name (copies), and back.
+  virtual std::vector<NamedTensor> state_dict() const = 0;
+  virtual void load_state_dict(const std::vector<NamedTensor>& tensors) = 0;  // throws Error on missing/mis-shaped
+  // Adam moments and step counters, named "<param>.exp_avg", "<param>.exp_avg_sq",
+  // "<param>.step" (per row for lazy embeddings), for checkpoints.
+  virtual std::vector<NamedTensor> optimizer_state() const = 0;
+  virtual void load_optimizer_state(const std::vector<NamedTensor>& tensors) = 0;
+
+  // Gradients of the last train_step (before the update), by parameter name; for
+  // the PyTorch parity tests and the finite-difference check.
+  virtual std::vector<NamedTensor> last_gradients() const = 0;
+  // Mean loss without updating or dropout; for finite-difference checks.
+  virtual float evaluate_loss(const Batch& batch, Loss loss) const = 0;
+
+  // Forward FLOPs per sample (multiply-adds x2), for the benchmark's peak ratio.
+  virtual double flops_per_sample() const = 0;
+};
+
+}  // namespace hybridrec
