@@ -1,0 +1,147 @@
+#include "train/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "default_config.h"  // generated from configs/default.yaml by CMake
+
+namespace hybridrec {
+
+namespace {
+
+nlohmann::json scalar_to_json(const YAML::Node& node) {
+  const std::string& s = node.Scalar();
+  if (node.Tag() == "!") return s;  // explicitly quoted: keep as string
+  if (s == "null" || s == "~" || s.empty()) return nullptr;
+  if (s == "true" || s == "True") return true;
+  if (s == "false" || s == "False") return false;
+  char* end = nullptr;
+  errno = 0;
+  long long i = std::strtoll(s.c_str(), &end, 10);
+  if (errno == 0 && end && *end == '\0') return i;
+  errno = 0;
+  double d = std::strtod(s.c_str(), &end);
+  if (errno == 0 && end && *end == '\0') return d;
+  return s;
+}
+
+nlohmann::json node_to_json(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json j = nlohmann::json::object();
+      for (const auto& kv : node) j[kv.first.as<std::string>()] = node_to_json(kv.second);
+      return j;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& v : node) j.push_back(node_to_json(v));
+      return j;
+    }
+    case YAML::NodeType::Scalar:
+      return scalar_to_json(node);
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+nlohmann::json yaml_to_json(const std::string& yaml_text, const std::string& source) {
+  try {
+    return node_to_json(YAML::Load(yaml_text));
+  } catch (const YAML::Exception& e) {
+    throw DataError(source, e.mark.line >= 0 ? static_cast<std::size_t>(e.mark.line) + 1 : 0, "", e.msg);
+  }
+}
+
+nlohmann::json default_config() { return yaml_to_json(kDefaultConfigYaml, "configs/default.yaml"); }
+
+void merge_config(nlohmann::json& base, const nlohmann::json& overlay) {
+  if (!overlay.is_object() || !base.is_object()) {
+    base = overlay;
+    return;
+  }
+  for (auto it = overlay.begin(); it != overlay.end(); ++it) {
+    if (base.contains(it.key()) && base[it.key()].is_object() && it->is_object())
+      merge_config(base[it.key()], *it);
+    else
+      base[it.key()] = *it;
+  }
+}
+
+void apply_override(nlohmann::json& config, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError("--set expects section.key=value, got '" + assignment + "'");
+  std::string path = assignment.substr(0, eq);
+  std::string value_text = assignment.substr(eq + 1);
+  nlohmann::json value = yaml_to_json(value_text.empty() ? "null" : value_text, "--set " + path);
+  nlohmann::json* node = &config;
+  std::size_t start = 0;
+  while (true) {
+    auto dot = path.find('.', start);
+    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!node->is_object() || !node->contains(key))
+      throw ConfigError("--set " + path + ": unknown configuration key '" + key + "'");
+    node = &(*node)[key];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  *node = value;
+}
+
+nlohmann::json load_config(const std::optional<std::filesystem::path>& file, const std::vector<std::string>& overrides) {
+  nlohmann::json config = default_config();
+  if (file) merge_config(config, yaml_to_json(read_file(*file), file->string()));
+  for (const auto& o : overrides) apply_override(config, o);
+  return config;
+}
+
+TrainingConfig TrainingConfig::from_json(const nlohmann::json& config) {
+  TrainingConfig c;
+  try {
+    const auto& t = config.at("training");
+    c.optimizer.learning_rate = t.value("learning_rate", c.optimizer.learning_rate);
+    c.optimizer.beta1 = t.value("beta1", c.optimizer.beta1);
+    c.optimizer.beta2 = t.value("beta2", c.optimizer.beta2);
+    c.optimizer.weight_decay = t.value("weight_decay", c.optimizer.weight_decay);
+    std::string mode = t.value("embedding_optimizer", std::string("lazy"));
+    if (mode != "lazy" && mode != "dense")
+      throw ConfigError("training.embedding_optimizer must be lazy or dense, got '" + mode + "'");
+    c.optimizer.lazy_embeddings = mode == "lazy";
+    c.batch_size = t.value("batch_size", c.batch_size);
+    c.num_epochs = t.value("num_epochs", c.num_epochs);
+    c.loss = parse_loss(t.value("loss_function", std::string("MSELoss")));
+    c.early_stopping_patience = t.value("early_stopping_patience", c.early_stopping_patience);
+    c.early_stopping_metric = t.value("early_stopping_metric", c.early_stopping_metric);
+    if (t.contains("lr_scheduler")) {
+      const auto& s = t["lr_scheduler"];
+      c.lr_factor = s.value("factor", c.lr_factor);
+      c.lr_patience = s.value("patience", c.lr_patience);
+      c.min_lr = s.value("min_lr", c.min_lr);
+    }
+    c.threads = t.value("threads", c.threads);
+    c.seed = t.value("seed", c.seed);
+    const auto& d = config.at("data");
+    c.negatives_per_positive = d.value("negative_sampling_ratio", c.negatives_per_positive);
+    if (d.contains("event_weights")) {
+      const auto& w = d["event_weights"];
+      const char* names[4] = {"view", "add_to_cart", "purchase", "rating"};
+      for (int i = 0; i < 4; ++i) c.event_weights[i] = w.value(names[i], c.event_weights[i]);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(std::string("configuration: ") + e.what());
+  }
+  if (c.batch_size <= 0) throw ConfigError("training.batch_size must be positive");
+  if (c.num_epochs <= 0) throw ConfigError("training.num_epochs must be positive");
+  if (c.optimizer.learning_rate <= 0) throw ConfigError("training.learning_rate must be positive");
+  if (c.negatives_per_positive < 1) throw ConfigError("data.negative_sampling_ratio must be at least 1");
+  if (c.threads < 1) throw ConfigError("training.threads must be at least 1");
+  return c;
+}
+
+}  // namespace hybridrec
