@@ -4,11 +4,15 @@ namespace hybridrec {
 
 static std::string format_location(const std::string& file, std::size_t line, const std::string& field,
                                    const std::string& message) {
-  std::string out = file;
-  if (line > 0) out += ":" + std::to_string(line);
-  out += ": ";
-  if (!field.empty()) out += "field '" + field + "': ";
-  return out + message;
+  // Built with append() only: GCC 12 warns (-Wrestrict, a known false positive)
+  // on chains of operator+ here.
+  std::string out;
+  out.append(file);
+  if (line > 0) out.append(":").append(std::to_string(line));
+  out.append(": ");
+  if (!field.empty()) out.append("field '").append(field).append("': ");
+  out.append(message);
+  return out;
 }
 
 DataError::DataError(std::string file, std::size_t line, std::string field, const std::string& message)
