@@ -1,0 +1,106 @@
+"""The PyTorch reference classes of the specification, generalised to config sizes.
+
+These are the contract with the C++ engine (src/model/network.h): its parameters
+carry exactly the state_dict names below, so a model trained in C++ loads here with
+load_state_dict(strict=True), and the parity fixtures generated from these classes
+(python/tools/make_engine_fixtures.py) check the C++ forward, backward and Adam.
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def _mlp(input_dim, hidden_layers, dropout_rate):
+    """Linear+ReLU per hidden layer, Dropout after every hidden block but the last,
+    then Linear(h_last, 1). For [128, 64, 32] this is the specification's Sequential
+    with indices mlp.0, mlp.3, mlp.6, mlp.8."""
+    layers = []
+    previous = input_dim
+    for i, width in enumerate(hidden_layers):
+        layers += [nn.Linear(previous, width), nn.ReLU()]
+        if i + 1 < len(hidden_layers):
+            layers.append(nn.Dropout(dropout_rate))
+        previous = width
+    layers.append(nn.Linear(previous, 1))
+    return nn.Sequential(*layers)
+
+
+class NeuralCollaborativeFiltering(nn.Module):
+    def __init__(self, num_users, num_items, embedding_dim=50, hidden_layers=(128, 64, 32), dropout_rate=0.2):
+        super().__init__()
+        self.user_embedding = nn.Embedding(num_users, embedding_dim)
+        self.item_embedding = nn.Embedding(num_items, embedding_dim)
+        self.mlp = _mlp(2 * embedding_dim, hidden_layers, dropout_rate)
+
+    def forward(self, user_ids, item_ids):
+        x = torch.cat([self.user_embedding(user_ids), self.item_embedding(item_ids)], 1)
+        # squeeze(-1), not the specification's squeeze(): a batch of one stays 1-D.
+        return self.mlp(x).squeeze(-1)  # logit; prediction = sigmoid(logit)
+
+
+class HybridRecommender(nn.Module):
+    def __init__(self, num_users, num_items, user_dense_dim, item_dense_dim, user_cat_cardinalities,
+                 item_cat_cardinalities, embedding_dim=50, content_dim=64, feature_embedding_dim=10,
+                 hidden_layers=(128, 64, 32), dropout_rate=0.2):
+        super().__init__()
+        # The extra last row is the "unknown" vector for entities unseen in training.
+        self.user_embedding = nn.Embedding(num_users + 1, embedding_dim)
+        self.item_embedding = nn.Embedding(num_items + 1, embedding_dim)
+        self.user_feature_embeddings = nn.ModuleList(
+            [nn.Embedding(c, feature_embedding_dim) for c in user_cat_cardinalities])
+        self.item_feature_embeddings = nn.ModuleList(
+            [nn.Embedding(c, feature_embedding_dim) for c in item_cat_cardinalities])
+        self.user_content = nn.Linear(user_dense_dim + len(user_cat_cardinalities) * feature_embedding_dim,
+                                      content_dim)
+        self.item_content = nn.Linear(item_dense_dim + len(item_cat_cardinalities) * feature_embedding_dim,
+                                      content_dim)
+        self.mlp = _mlp(2 * embedding_dim + 2 * content_dim, hidden_layers, dropout_rate)
+
+    def forward(self, user_ids, item_ids, user_dense, user_cats, item_dense, item_cats):
+        uc = F.relu(self.user_content(torch.cat(
+            [user_dense] + [e(user_cats[:, j]) for j, e in enumerate(self.user_feature_embeddings)], 1)))
+        ic = F.relu(self.item_content(torch.cat(
+            [item_dense] + [e(item_cats[:, j]) for j, e in enumerate(self.item_feature_embeddings)], 1)))
+        x = torch.cat([self.user_embedding(user_ids), self.item_embedding(item_ids), uc, ic], 1)
+        return self.mlp(x).squeeze(-1)  # logit
+
+
+# Losses, all on the logit. Predictions are p = sigmoid(logit); weights are per
+# sample (None = all ones) and every loss is a plain mean over samples (or pairs).
+
+def mse_loss(logits, labels, weights=None):
+    """The specification's loss: mean(w * (sigmoid(logit) - y)^2)."""
+    err = (torch.sigmoid(logits) - labels) ** 2
+    return (err if weights is None else weights * err).mean()
+
+
+def bce_loss(logits, labels, weights=None):
+    """Binary cross-entropy computed from the logit (numerically stable)."""
+    return F.binary_cross_entropy_with_logits(logits, labels, weight=weights, reduction="mean")
+
+
+def bpr_loss(logits, group_size, weights=None):
+    """Samples come in groups [pos, neg1..negr]; mean over all (pos, neg) pairs of
+    w_pos * -log sigmoid(s_pos - s_neg), each pair weighted by its positive's weight."""
+    groups = logits.view(-1, group_size)
+    diff = groups[:, :1] - groups[:, 1:]
+    pair_loss = F.softplus(-diff)  # softplus(-d) == -log sigmoid(d), without underflow
+    if weights is not None:
+        pair_loss = weights.view(-1, group_size)[:, :1] * pair_loss
+    return pair_loss.mean()
+
+
+def compute_loss(name, logits, labels, weights=None, group_size=0):
+    name = name.lower().replace("loss", "")
+    if name == "mse":
+        return mse_loss(logits, labels, weights)
+    if name == "bce":
+        return bce_loss(logits, labels, weights)
+    if name == "bpr":
+        return bpr_loss(logits, group_size, weights)
+    raise ValueError(f"unknown loss {name!r} (expected mse, bce or bpr)")
+
+
+def make_optimizer(model, lr=1e-3, betas=(0.9, 0.999), weight_decay=1e-5):
+    """The specification's optimiser: dense Adam with L2 weight decay added to the gradient."""
+    return torch.optim.Adam(model.parameters(), lr=lr, betas=betas, eps=1e-8, weight_decay=weight_decay)
