@@ -1,0 +1,156 @@
+// Layout detection and the assembly of a Dataset from streamed rows.
+#include <algorithm>
+#include <cmath>
+
+#include <spdlog/spdlog.h>
+
+#include "core/text.h"
+#include "data/reader_internal.h"
+
+namespace hybridrec {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool ratings_csv_is_movielens(const fs::path& file) {
+  CsvReader reader(file);
+  CsvRecord header;
+  return reader.next(header) && find_column(header.to_strings(), "userId") >= 0 &&
+         find_column(header.to_strings(), "movieId") >= 0;
+}
+
+std::string detect_in_dir(const fs::path& dir) {
+  if (fs::exists(dir / "interactions.csv")) return "canonical";
+  if (fs::exists(dir / "u.data")) return "movielens-100k";
+  if (fs::exists(dir / "ratings.dat")) return "movielens-1m";
+  if (fs::exists(dir / "ratings.csv") && ratings_csv_is_movielens(dir / "ratings.csv")) return "movielens-latest";
+  return "";
+}
+
+// Bad rows while loading: thrown when strict, otherwise counted and skipped.
+class LoadErrors : public RowErrorHandler {
+ public:
+  LoadErrors(bool strict, LoadStats& stats) : strict_(strict), stats_(stats) {}
+  void bad_row(const DataError& error, std::string_view code) override {
+    if (strict_) throw error;
+    ++stats_.rows_skipped;
+    if (stats_.first_problems.size() < 10) stats_.first_problems.push_back(error.what());
+  }
+
+ private:
+  bool strict_;
+  LoadStats& stats_;
+};
+
+class DatasetBuilder : public InteractionSink {
+ public:
+  DatasetBuilder(Dataset& dataset, RowErrorHandler& errors) : dataset_(dataset), errors_(errors) {}
+  void row(const RawInteraction& r) override {
+    dataset_.interactions.push_back(
+        Interaction{r.timestamp, dataset_.users.intern(r.user), dataset_.items.intern(r.item), r.value, r.event});
+  }
+  void bad_row(const DataError& error, std::string_view code) override { errors_.bad_row(error, code); }
+
+ private:
+  Dataset& dataset_;
+  RowErrorHandler& errors_;
+};
+
+std::vector<std::uint32_t> intern_catalogue(const std::optional<RawEntityFile>& file, IdMap& map) {
+  std::vector<std::uint32_t> rows;
+  if (!file) return rows;
+  map.reserve(file->ids.size());
+  rows.reserve(file->ids.size());
+  for (const auto& id : file->ids) rows.push_back(map.intern(id));
+  return rows;
+}
+
+}  // namespace
+
+std::string detect_format(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw DataError(path.string(), 0, "", "no such file or directory");
+  if (fs::is_directory(path, ec)) {
+    std::string format = detect_in_dir(path);
+    if (format.empty())
+      throw DataError(path.string(), 0, "",
+                      "unrecognised dataset folder: expected interactions.csv (canonical), u.data (MovieLens 100K), "
+                      "ratings.dat (MovieLens 1M/10M) or ratings.csv + movies.csv (MovieLens latest)");
+    return format;
+  }
+  std::string name = path.filename().string();
+  if (name == "interactions.csv") return "canonical";
+  if (name == "u.data") return "movielens-100k";
+  if (name == "ratings.dat") return "movielens-1m";
+  if (name == "ratings.csv" && ratings_csv_is_movielens(path)) return "movielens-latest";
+  return "generic";
+}
+
+DatasetSources open_sources(const fs::path& path, const LoadOptions& options, RowErrorHandler& errors) {
+  std::string format = options.format.empty() || options.format == "auto" ? detect_format(path) : options.format;
+  std::error_code ec;
+  fs::path dir = fs::is_directory(path, ec) ? path : path.parent_path();
+  if (format == "canonical") return open_canonical(dir, options, errors);
+  if (format == "movielens-100k" || format == "ml-100k") return open_movielens_100k(dir, options, errors);
+  if (format == "movielens-1m" || format == "movielens-10m" || format == "ml-1m" || format == "ml-10m")
+    return open_movielens_1m(dir, options, errors);
+  if (format == "movielens-latest" || format == "ml-latest") return open_movielens_latest(dir, options, errors);
+  if (format == "generic") {
+    if (fs::is_directory(path, ec))
+      throw DataError(path.string(), 0, "", "format 'generic' needs a file, not a folder");
+    return open_generic(path, options, errors);
+  }
+  throw ConfigError("unknown dataset format '" + format +
+                    "' (expected auto, canonical, movielens-100k, movielens-1m, movielens-latest, generic)");
+}
+
+Dataset load_dataset(const fs::path& path, const LoadOptions& options, LoadStats* stats) {
+  LoadStats local;
+  LoadStats& st = stats ? *stats : local;
+  LoadErrors errors(options.strict, st);
+  DatasetSources src = open_sources(path, options, errors);
+
+  Dataset dataset;
+  dataset.path = path.string();
+  dataset.format = src.format;
+  // Catalogue ids first: dense indices follow users.csv/items.csv order, and
+  // entities without interactions still exist.
+  auto user_rows = intern_catalogue(src.users, dataset.users);
+  auto item_rows = intern_catalogue(src.items, dataset.items);
+
+  // Exact reserve (one line = at most one row): growing by doubling would peak
+  // at three times the final size while copying.
+  dataset.interactions.reserve(count_lines(src.interactions));
+  DatasetBuilder builder(dataset, errors);
+  src.read_interactions(builder);
+  st.rows_read = dataset.interactions.size();
+  if (dataset.interactions.empty())
+    throw DataError(src.interactions.string(), 0, "", "no usable interaction rows");
+  if (!options.strict && st.rows_skipped > 0 && !stats)
+    spdlog::warn("{}: skipped {} malformed rows (first: {})", src.interactions.string(), st.rows_skipped,
+                 st.first_problems.front());
+
+  if (src.users) dataset.user_attributes = build_attribute_table(*src.users, user_rows, dataset.users.size());
+  if (src.items) dataset.item_attributes = build_attribute_table(*src.items, item_rows, dataset.items.size());
+
+  dataset.explicit_ratings = src.explicit_ratings;
+  dataset.rating_min = src.rating_min;
+  dataset.rating_max = src.rating_max;
+  if (src.format == "canonical") {
+    // Explicit feedback only when every interaction is a rating; the scale is
+    // what the data shows.
+    bool all_ratings = std::all_of(dataset.interactions.begin(), dataset.interactions.end(),
+                                   [](const Interaction& i) { return i.event == Event::Rating; });
+    dataset.explicit_ratings = all_ratings;
+    if (all_ratings) {
+      auto [lo, hi] = std::minmax_element(dataset.interactions.begin(), dataset.interactions.end(),
+                                          [](const Interaction& a, const Interaction& b) { return a.value < b.value; });
+      dataset.rating_min = lo->value;
+      dataset.rating_max = hi->value;
+    }
+  }
+  return dataset;
+}
+
+}  // namespace hybridrec
