@@ -1,0 +1,755 @@
+// Content features (see data/features.h). Everything the transform needs - attribute
+// vocabularies, min/max, the price percentile table, priors - is fitted once and
+// kept in stats_ (feature_stats.json); transform() and the serving-time
+// *_from_attributes() read only that JSON, so a saved model applies exactly the
+// transform it was trained with.
+//
+// Layout. Users: [attribute blocks][total_purchases][avg_price_point (if items have a
+// price)][recency][frequency]; categorical: [large attributes][favourite_category (if
+// items have a category)]. Items: [attribute blocks][price_percentile (if price)]
+// [popularity][avg_rating][conversion_rate][trending][recency]; categorical:
+// [category][brand][other large attributes]. Attribute blocks: categorical with at
+// most max_one_hot values -> one-hot (multi-hot for multi-valued columns) with an
+// explicit "unknown" slot; larger -> embedding field (code 0 = unknown); numeric ->
+// min-max over the catalogue, missing -> catalogue mean.
+#include "data/features.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+
+#include "core/error.h"
+
+namespace hybridrec {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kStatsVersion = 1;
+constexpr double kDaySeconds = 86400.0;
+constexpr double kUserRecencyTauDays = 30.0;   // a month of silence -> recency e^-1
+constexpr double kItemRecencyTauDays = 90.0;   // items age more slowly than user visits
+constexpr double kRatingShrinkage = 2.0;       // pseudo-ratings at the prior mean
+constexpr double kConversionShrinkage = 5.0;   // pseudo-views at the prior conversion rate
+constexpr int kPercentilePoints = 101;         // price quantiles at 0%, 1%, ..., 100%
+constexpr double kTrendLogClip = 3.0;          // trending: log share ratio clipped to +-3
+
+float clamp01(double v) {
+  if (!(v == v)) return 0.0f;  // NaN
+  return static_cast<float>(std::clamp(v, 0.0, 1.0));
+}
+
+float min_max(double v, double lo, double hi) { return hi > lo ? clamp01((v - lo) / (hi - lo)) : 0.0f; }
+
+enum class Encoding { OneHot, MultiHot, Embedding, Numeric };
+
+const char* encoding_name(Encoding e) {
+  switch (e) {
+    case Encoding::OneHot: return "one_hot";
+    case Encoding::MultiHot: return "multi_hot";
+    case Encoding::Embedding: return "embedding";
+    case Encoding::Numeric: return "numeric";
+  }
+  return "";
+}
+
+Encoding parse_encoding(const std::string& s) {
+  if (s == "one_hot") return Encoding::OneHot;
+  if (s == "multi_hot") return Encoding::MultiHot;
+  if (s == "embedding") return Encoding::Embedding;
+  if (s == "numeric") return Encoding::Numeric;
+  throw DataError("feature_stats.json", 0, "encoding", "unknown attribute encoding '" + s + "'");
+}
+
+// One attribute column as the transform sees it.
+struct AttributeSpec {
+  std::string name;
+  Encoding encoding = Encoding::OneHot;
+  std::vector<std::string> vocabulary;
+  std::unordered_map<std::string, int> index;
+  double min = 0, max = 0, fill = 0;  // numeric: min-max range and the value for missing
+
+  int code(const std::string& value) const {
+    auto it = index.find(value);
+    return it == index.end() ? -1 : it->second;
+  }
+  json to_json() const {
+    json j{{"name", name}, {"encoding", encoding_name(encoding)}};
+    if (encoding == Encoding::Numeric) {
+      j["min"] = min;
+      j["max"] = max;
+      j["fill"] = fill;
+    } else {
+      j["vocabulary"] = vocabulary;
+    }
+    return j;
+  }
+  static AttributeSpec from_json(const json& j) {
+    AttributeSpec a;
+    a.name = j.at("name").get<std::string>();
+    a.encoding = parse_encoding(j.at("encoding").get<std::string>());
+    if (a.encoding == Encoding::Numeric) {
+      a.min = j.at("min").get<double>();
+      a.max = j.at("max").get<double>();
+      a.fill = j.at("fill").get<double>();
+    } else {
+      a.vocabulary = j.at("vocabulary").get<std::vector<std::string>>();
+      for (std::size_t k = 0; k < a.vocabulary.size(); ++k) a.index.emplace(a.vocabulary[k], static_cast<int>(k));
+    }
+    return a;
+  }
+  bool dense() const { return encoding != Encoding::Embedding; }
+  std::size_t dense_width() const {
+    if (encoding == Encoding::Numeric) return 1;
+    if (encoding == Encoding::Embedding) return 0;
+    return vocabulary.size() + 1;  // + unknown slot
+  }
+  void append_names(std::vector<std::string>& dense_names, std::vector<std::string>& cat_names,
+                    std::vector<std::int32_t>& cardinality) const {
+    if (encoding == Encoding::Numeric) {
+      dense_names.push_back(name);
+    } else if (encoding == Encoding::Embedding) {
+      cat_names.push_back(name);
+      cardinality.push_back(static_cast<std::int32_t>(vocabulary.size() + 1));
+    } else {
+      for (const auto& v : vocabulary) dense_names.push_back(name + "=" + v);
+      dense_names.push_back(name + "=unknown");
+    }
+  }
+};
+
+// One entity's value of one attribute: stats-vocabulary codes (-1 = unknown) or a number.
+struct AttributeValue {
+  std::vector<int> codes;
+  double number = std::numeric_limits<double>::quiet_NaN();
+};
+
+void encode_attribute(const AttributeSpec& a, const AttributeValue& v, float*& dense, std::int32_t*& cat) {
+  switch (a.encoding) {
+    case Encoding::Numeric:
+      *dense++ = std::isnan(v.number) ? clamp01(a.fill) : min_max(v.number, a.min, a.max);
+      break;
+    case Encoding::Embedding: {
+      int code = v.codes.empty() ? -1 : v.codes.front();
+      *cat++ = code < 0 ? 0 : code + 1;
+      break;
+    }
+    case Encoding::OneHot:
+    case Encoding::MultiHot: {
+      const std::size_t width = a.vocabulary.size() + 1;
+      std::fill(dense, dense + width, 0.0f);
+      bool any = false;
+      for (int c : v.codes) {
+        if (c < 0) continue;
+        dense[c] = 1.0f;
+        any = true;
+        if (a.encoding == Encoding::OneHot) break;
+      }
+      if (!any) dense[width - 1] = 1.0f;  // missing or never seen in training: the unknown slot
+      dense += width;
+      break;
+    }
+  }
+}
+
+// Maps a dataset column's codes to a spec's codes by value (the dataset may have been
+// loaded separately, with another vocabulary order, or lack the column entirely).
+struct ColumnReader {
+  const AttributeColumn* column = nullptr;
+  std::vector<int> remap;
+
+  ColumnReader(const AttributeSpec& spec, const AttributeTable& table) {
+    column = table.find(spec.name);
+    if (column && column->is_categorical())
+      for (const auto& v : column->vocabulary) remap.push_back(spec.code(v));
+  }
+  AttributeValue value(std::size_t entity) const {
+    AttributeValue v;
+    if (!column || entity >= column->size()) return v;
+    if (!column->is_categorical()) {
+      v.number = column->numbers[entity];
+      return v;
+    }
+    auto map = [&](std::int32_t c) { return c >= 0 && c < static_cast<int>(remap.size()) ? remap[c] : -1; };
+    if (column->is_multi() && entity < column->multi.size() && !column->multi[entity].empty()) {
+      for (auto c : column->multi[entity]) v.codes.push_back(map(c));
+    } else {
+      v.codes.push_back(map(column->codes[entity]));
+    }
+    return v;
+  }
+};
+
+AttributeValue raw_value(const AttributeSpec& a, const RawAttributes& raw, const char* side) {
+  AttributeValue v;
+  auto it = raw.find(a.name);
+  if (it == raw.end() || it->second.empty()) return v;
+  const std::string& text = it->second;
+  if (a.encoding == Encoding::Numeric) {
+    char* end = nullptr;
+    double x = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end != '\0' || !std::isfinite(x))
+      throw DataError(std::string(side) + " attributes", 0, a.name, "'" + text + "' is not a number");
+    v.number = x;
+    return v;
+  }
+  if (a.encoding == Encoding::MultiHot) {
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      std::size_t bar = text.find('|', start);
+      if (bar == std::string::npos) bar = text.size();
+      if (bar > start) v.codes.push_back(a.code(text.substr(start, bar - start)));
+      start = bar + 1;
+    }
+    return v;
+  }
+  // One value; a multi-valued text ("Action|Comedy") counts by its first (primary) value.
+  v.codes.push_back(a.code(text.substr(0, text.find('|'))));
+  return v;
+}
+
+// Fits an attribute spec from a dataset column (catalogue attributes, not interactions).
+AttributeSpec fit_attribute(const AttributeColumn& col, const FeatureConfig& config, bool force_embedding) {
+  AttributeSpec a;
+  a.name = col.name;
+  if (!col.is_categorical()) {
+    a.encoding = Encoding::Numeric;
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo, sum = 0;
+    std::size_t n = 0;
+    for (float x : col.numbers)
+      if (!std::isnan(x)) {
+        lo = std::min(lo, static_cast<double>(x));
+        hi = std::max(hi, static_cast<double>(x));
+        sum += x;
+        ++n;
+      }
+    if (n == 0) lo = hi = 0;
+    a.min = lo;
+    a.max = hi;
+    a.fill = n == 0 || hi <= lo ? 0.0 : (sum / n - lo) / (hi - lo);
+    return a;
+  }
+  a.vocabulary = col.vocabulary;
+  for (std::size_t k = 0; k < a.vocabulary.size(); ++k) a.index.emplace(a.vocabulary[k], static_cast<int>(k));
+  if (force_embedding || static_cast<int>(a.vocabulary.size()) > config.max_one_hot)
+    a.encoding = Encoding::Embedding;
+  else
+    a.encoding = col.is_multi() ? Encoding::MultiHot : Encoding::OneHot;
+  return a;
+}
+
+// Item columns with a special role: the category (or, e.g. for MovieLens, the genre)
+// and the brand become embedding fields in that order.
+const AttributeColumn* find_category_column(const AttributeTable& t) {
+  for (const char* name : {"category", "genre", "genres"})
+    if (const auto* c = t.find(name); c && c->is_categorical()) return c;
+  return nullptr;
+}
+
+// Training-period behaviour of every user and item, before normalisation.
+struct Behaviour {
+  // Users.
+  std::vector<double> purchases, price_point_sum, activity_days;
+  std::vector<std::uint32_t> price_point_count;
+  std::vector<std::int64_t> last_time;
+  std::vector<int> favourite;  // index into the fitted category vocabulary, -1 = none
+  // Items.
+  std::vector<double> popularity, rating_sum, rating_count, item_purchases, item_views, recent;
+  std::vector<std::int64_t> first_time;
+  double recent_total = 0, popularity_total = 0, rating_total = 0, rating_n = 0, views_total = 0,
+         purchases_total = 0;
+  bool any_purchase = false;
+};
+
+float event_weight(const FeatureConfig& c, Event e) {
+  switch (e) {
+    case Event::View: return c.view_weight;
+    case Event::AddToCart: return c.cart_weight;
+    case Event::Purchase: return c.purchase_weight;
+    case Event::Rating: return c.rating_weight;
+  }
+  return 1.0f;
+}
+
+FeatureConfig config_from_json(const json& j) {
+  FeatureConfig c;
+  c.max_one_hot = j.at("max_one_hot").get<int>();
+  c.view_weight = j.at("view_weight").get<float>();
+  c.cart_weight = j.at("cart_weight").get<float>();
+  c.purchase_weight = j.at("purchase_weight").get<float>();
+  c.rating_weight = j.at("rating_weight").get<float>();
+  c.trending_window_days = j.at("trending_window_days").get<int>();
+  return c;
+}
+
+json config_to_json(const FeatureConfig& c) {
+  return {{"max_one_hot", c.max_one_hot},         {"view_weight", c.view_weight},
+          {"cart_weight", c.cart_weight},         {"purchase_weight", c.purchase_weight},
+          {"rating_weight", c.rating_weight},     {"trending_window_days", c.trending_window_days}};
+}
+
+// Price percentile from the fitted quantile table (linear between quantiles).
+double price_percentile(const std::vector<double>& q, double price) {
+  if (q.empty() || std::isnan(price)) return 0.5;
+  if (price <= q.front()) return 0.0;
+  if (price >= q.back()) return 1.0;
+  auto it = std::upper_bound(q.begin(), q.end(), price);
+  auto k = static_cast<std::size_t>(it - q.begin()) - 1;  // q[k] <= price < q[k+1]
+  double frac = q[k + 1] > q[k] ? (price - q[k]) / (q[k + 1] - q[k]) : 0.0;
+  return (static_cast<double>(k) + frac) / static_cast<double>(q.size() - 1);
+}
+
+// Everything fit and transform share, read from stats_.
+struct Model {
+  FeatureConfig config;
+  std::int64_t cut_time = 0;
+  std::vector<AttributeSpec> user_attrs, item_attrs;  // in layout order (item: category, brand first)
+  std::string category_column, price_column;           // empty when absent
+  std::vector<double> price_quantiles;
+  json users_b, items_b;  // behaviour normalisers
+
+  static Model from_stats(const json& s) {
+    Model m;
+    m.config = config_from_json(s.at("config"));
+    m.cut_time = s.at("cut_time").get<std::int64_t>();
+    for (const auto& a : s.at("users").at("attributes")) m.user_attrs.push_back(AttributeSpec::from_json(a));
+    for (const auto& a : s.at("items").at("attributes")) m.item_attrs.push_back(AttributeSpec::from_json(a));
+    m.category_column = s.at("items").value("category_column", "");
+    m.price_column = s.at("items").value("price_column", "");
+    m.users_b = s.at("users").at("behaviour");
+    m.items_b = s.at("items").at("behaviour");
+    if (m.items_b.contains("price_percentile"))
+      m.price_quantiles = m.items_b["price_percentile"].at("quantiles").get<std::vector<double>>();
+    return m;
+  }
+  const AttributeSpec* category_spec() const {
+    for (const auto& a : item_attrs)
+      if (a.name == category_column) return &a;
+    return nullptr;
+  }
+};
+
+// Aggregates split.train (nothing after split.train_end_time) per user and item.
+Behaviour aggregate(const Dataset& ds, const Split& split, const Model& m) {
+  const std::size_t nu = ds.num_users(), ni = ds.num_items();
+  Behaviour b;
+  b.purchases.assign(nu, 0);
+  b.price_point_sum.assign(nu, 0);
+  b.price_point_count.assign(nu, 0);
+  b.activity_days.assign(nu, 0);
+  b.last_time.assign(nu, std::numeric_limits<std::int64_t>::min());
+  b.favourite.assign(nu, -1);
+  b.popularity.assign(ni, 0);
+  b.rating_sum.assign(ni, 0);
+  b.rating_count.assign(ni, 0);
+  b.item_purchases.assign(ni, 0);
+  b.item_views.assign(ni, 0);
+  b.recent.assign(ni, 0);
+  b.first_time.assign(ni, std::numeric_limits<std::int64_t>::max());
+
+  // Per item: its category code in the fitted vocabulary and its price percentile.
+  std::vector<int> item_category(ni, -1);
+  std::vector<double> item_percentile(ni, std::numeric_limits<double>::quiet_NaN());
+  if (const AttributeSpec* cat = m.category_spec()) {
+    ColumnReader reader(*cat, ds.item_attributes);
+    for (std::size_t i = 0; i < ni; ++i) {
+      auto v = reader.value(i);
+      item_category[i] = v.codes.empty() ? -1 : v.codes.front();
+    }
+  }
+  if (!m.price_column.empty())
+    if (const auto* col = ds.item_attributes.find(m.price_column); col && !col->is_categorical())
+      for (std::size_t i = 0; i < ni && i < col->numbers.size(); ++i)
+        if (!std::isnan(col->numbers[i])) item_percentile[i] = price_percentile(m.price_quantiles, col->numbers[i]);
+
+  const std::int64_t cut = m.cut_time;  // the fitted cut, whatever split is passed later
+  const std::int64_t recent_from = cut - static_cast<std::int64_t>(m.config.trending_window_days) * 86400;
+  std::vector<std::uint32_t> rows;  // training rows in use, grouped by user below
+  rows.reserve(split.train.size());
+  for (auto k : split.train) {
+    if (k >= ds.interactions.size()) throw Error("features: split index " + std::to_string(k) + " out of range");
+    const Interaction& x = ds.interactions[k];
+    if (x.timestamp > cut) continue;  // never look past the cut
+    rows.push_back(k);
+    if (x.event == Event::Purchase) b.any_purchase = true;
+    const double w = event_weight(m.config, x.event);
+    b.popularity[x.item] += w;
+    b.popularity_total += w;
+    if (x.timestamp > recent_from) {
+      b.recent[x.item] += w;
+      b.recent_total += w;
+    }
+    if (x.event == Event::Rating && !std::isnan(x.value)) {
+      b.rating_sum[x.item] += x.value;
+      b.rating_count[x.item] += 1;
+      b.rating_total += x.value;
+      b.rating_n += 1;
+    }
+    if (x.event == Event::View) {
+      b.item_views[x.item] += 1;
+      b.views_total += 1;
+    }
+    if (x.event == Event::Purchase) {
+      b.item_purchases[x.item] += 1;
+      b.purchases_total += 1;
+    }
+    b.first_time[x.item] = std::min(b.first_time[x.item], x.timestamp);
+    b.last_time[x.user] = std::max(b.last_time[x.user], x.timestamp);
+    if (!std::isnan(item_percentile[x.item])) {
+      b.price_point_sum[x.user] += item_percentile[x.item];
+      b.price_point_count[x.user] += 1;
+    }
+  }
+  // "Total purchases": purchase events, or every interaction for explicit-rating data
+  // (MovieLens) where a rating is the only evidence of consumption.
+  for (auto k : rows) {
+    const Interaction& x = ds.interactions[k];
+    if (!b.any_purchase || x.event == Event::Purchase) b.purchases[x.user] += 1;
+  }
+  // Favourite category (event-weighted, ties -> lower code) and active days, per user.
+  std::sort(rows.begin(), rows.end(), [&](std::uint32_t a, std::uint32_t c) {
+    const auto &x = ds.interactions[a], &y = ds.interactions[c];
+    return x.user != y.user ? x.user < y.user : x.timestamp < y.timestamp;
+  });
+  const std::size_t ncat = m.category_spec() ? m.category_spec()->vocabulary.size() : 0;
+  std::vector<double> cat_weight(ncat, 0);
+  std::vector<int> touched;
+  for (std::size_t s = 0; s < rows.size();) {
+    const auto u = ds.interactions[rows[s]].user;
+    std::size_t e = s;
+    std::int64_t prev_day = std::numeric_limits<std::int64_t>::min();
+    double days = 0;
+    for (; e < rows.size() && ds.interactions[rows[e]].user == u; ++e) {
+      const Interaction& x = ds.interactions[rows[e]];
+      std::int64_t day = x.timestamp >= 0 ? x.timestamp / 86400 : (x.timestamp - 86399) / 86400;
+      if (day != prev_day) ++days;  // rows are in time order within the user
+      prev_day = day;
+      int c = item_category[x.item];
+      if (c >= 0) {
+        if (cat_weight[c] == 0) touched.push_back(c);
+        cat_weight[c] += event_weight(m.config, x.event);
+      }
+    }
+    b.activity_days[u] = days;
+    int best = -1;
+    for (int c : touched)
+      if (best < 0 || cat_weight[c] > cat_weight[best] || (cat_weight[c] == cat_weight[best] && c < best)) best = c;
+    b.favourite[u] = best;
+    for (int c : touched) cat_weight[c] = 0;
+    touched.clear();
+    s = e;
+  }
+  return b;
+}
+
+json range_of(const std::vector<double>& values) {
+  double lo = 0, hi = 0;
+  if (!values.empty()) {
+    lo = *std::min_element(values.begin(), values.end());
+    hi = *std::max_element(values.begin(), values.end());
+  }
+  return {{"min", lo}, {"max", hi}};
+}
+
+std::vector<double> log1p_all(const std::vector<double>& v) {
+  std::vector<double> out(v.size());
+  for (std::size_t k = 0; k < v.size(); ++k) out[k] = std::log1p(v[k]);
+  return out;
+}
+
+// Behaviour values of one user; history == false gives the "no history" values
+// that a brand-new user receives at serving time.
+struct UserBehaviour {
+  double purchases = 0, price_point = std::numeric_limits<double>::quiet_NaN(), days = 0;
+  std::int64_t last = std::numeric_limits<std::int64_t>::min();
+  int favourite = -1;
+};
+
+void encode_user_behaviour(const Model& m, const UserBehaviour& v, float*& dense, std::int32_t*& cat) {
+  const json& b = m.users_b;
+  *dense++ = min_max(std::log1p(v.purchases), b["total_purchases"]["min"], b["total_purchases"]["max"]);
+  if (b.contains("avg_price_point")) {
+    const json& p = b["avg_price_point"];
+    *dense++ = std::isnan(v.price_point) ? clamp01(p["fill"].get<double>())
+                                         : min_max(v.price_point, p["min"], p["max"]);
+  }
+  const double tau = b["recency"]["tau_days"].get<double>();
+  *dense++ = v.last == std::numeric_limits<std::int64_t>::min()
+                 ? 0.0f
+                 : clamp01(std::exp(-std::max(0.0, (m.cut_time - v.last) / kDaySeconds) / tau));
+  *dense++ = min_max(std::log1p(v.days), b["frequency"]["min"], b["frequency"]["max"]);
+  if (b.contains("favourite_category")) *cat++ = v.favourite < 0 ? 0 : v.favourite + 1;
+}
+
+struct ItemBehaviour {
+  double price = std::numeric_limits<double>::quiet_NaN();
+  double popularity = 0, rating_sum = 0, rating_count = 0, purchases = 0, views = 0, recent = 0;
+  std::int64_t first = std::numeric_limits<std::int64_t>::max();
+};
+
+void encode_item_behaviour(const Model& m, const ItemBehaviour& v, float*& dense) {
+  const json& b = m.items_b;
+  if (b.contains("price_percentile")) *dense++ = clamp01(price_percentile(m.price_quantiles, v.price));
+  *dense++ = min_max(std::log1p(v.popularity), b["popularity"]["min"], b["popularity"]["max"]);
+  {
+    const json& r = b["avg_rating"];
+    const double prior = r["prior"], shrink = r["shrinkage"], lo = r["scale_min"], hi = r["scale_max"];
+    *dense++ = min_max((v.rating_sum + shrink * prior) / (v.rating_count + shrink), lo, hi);
+  }
+  {
+    const json& c = b["conversion_rate"];
+    const double prior = c["prior"], shrink = c["shrinkage"];
+    *dense++ = clamp01((v.purchases + shrink * prior) / (v.views + shrink));
+  }
+  {
+    // Share of recent weighted events vs share of all: > 1 rising, < 1 fading.
+    const json& t = b["trending"];
+    const double recent_total = t["recent_total"], total = t["total"];
+    double score = 0.5;  // neutral: no evidence either way
+    if (recent_total > 0 && total > 0 && v.popularity > 0) {
+      double ratio = (v.recent / recent_total) / (v.popularity / total);
+      double lr = ratio > 0 ? std::clamp(std::log(ratio), -kTrendLogClip, kTrendLogClip) : -kTrendLogClip;
+      score = (lr + kTrendLogClip) / (2 * kTrendLogClip);
+    }
+    *dense++ = clamp01(score);
+  }
+  // Recency: new items score high; never seen in training = brand new = 1.
+  const double tau = b["recency"]["tau_days"].get<double>();
+  *dense++ = v.first == std::numeric_limits<std::int64_t>::max()
+                 ? 1.0f
+                 : clamp01(std::exp(-std::max(0.0, (m.cut_time - v.first) / kDaySeconds) / tau));
+}
+
+void append_user_behaviour_names(const json& b, std::vector<std::string>& dense, std::vector<std::string>& cat,
+                                 std::vector<std::int32_t>& card) {
+  dense.push_back("total_purchases");
+  if (b.contains("avg_price_point")) dense.push_back("avg_price_point");
+  dense.push_back("recency");
+  dense.push_back("frequency");
+  if (b.contains("favourite_category")) {
+    cat.push_back("favourite_category");
+    card.push_back(b["favourite_category"]["cardinality"].get<std::int32_t>());
+  }
+}
+
+void append_item_behaviour_names(const json& b, std::vector<std::string>& dense) {
+  if (b.contains("price_percentile")) dense.push_back("price_percentile");
+  for (const char* n : {"popularity", "avg_rating", "conversion_rate", "trending", "recency"}) dense.push_back(n);
+}
+
+// Fills names/dims of one side into its JSON so the layout is readable in the file.
+void describe_side(json& side, const std::vector<AttributeSpec>& attrs, bool users) {
+  std::vector<std::string> dense, cat;
+  std::vector<std::int32_t> card;
+  for (const auto& a : attrs) a.append_names(dense, cat, card);
+  if (users)
+    append_user_behaviour_names(side["behaviour"], dense, cat, card);
+  else
+    append_item_behaviour_names(side["behaviour"], dense);
+  side["dense_names"] = dense;
+  side["categorical_names"] = cat;
+  side["categorical_cardinality"] = card;
+}
+
+void init_entity(EntityFeatures& f, const json& side, std::size_t n) {
+  f.dense_names = side.at("dense_names").get<std::vector<std::string>>();
+  f.categorical_names = side.at("categorical_names").get<std::vector<std::string>>();
+  f.categorical_cardinality = side.at("categorical_cardinality").get<std::vector<std::int32_t>>();
+  f.dense = RowMatrix::Zero(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(f.dense_names.size()));
+  f.categorical.assign(f.categorical_names.size(), std::vector<std::int32_t>(n, 0));
+}
+
+}  // namespace
+
+FeatureBuilder FeatureBuilder::fit(const Dataset& ds, const Split& split, const FeatureConfig& config) {
+  if (config.max_one_hot < 0) throw ConfigError("features: max_one_hot must be >= 0");
+  if (config.trending_window_days <= 0) throw ConfigError("features: trending_window_days must be > 0");
+  json s;
+  s["version"] = kStatsVersion;
+  s["config"] = config_to_json(config);
+  s["cut_time"] = split.train_end_time;
+
+  // Attribute encoders from the attribute tables (catalogue facts, not interactions).
+  json user_attrs = json::array(), item_attrs = json::array();
+  for (const auto& col : ds.user_attributes.columns) user_attrs.push_back(fit_attribute(col, config, false).to_json());
+  const AttributeColumn* category = find_category_column(ds.item_attributes);
+  const AttributeColumn* brand = ds.item_attributes.find("brand");
+  if (brand && !brand->is_categorical()) brand = nullptr;
+  if (category) item_attrs.push_back(fit_attribute(*category, config, true).to_json());
+  if (brand) item_attrs.push_back(fit_attribute(*brand, config, true).to_json());
+  for (const auto& col : ds.item_attributes.columns)
+    if (&col != category && &col != brand) item_attrs.push_back(fit_attribute(col, config, false).to_json());
+  s["users"]["attributes"] = user_attrs;
+  s["items"]["attributes"] = item_attrs;
+  s["items"]["category_column"] = category ? category->name : "";
+  const AttributeColumn* price = ds.item_attributes.find("price");
+  if (price && price->is_categorical()) price = nullptr;
+  s["items"]["price_column"] = price ? price->name : "";
+
+  json ib = json::object();
+  if (price) {
+    std::vector<double> prices;
+    for (float p : price->numbers)
+      if (!std::isnan(p)) prices.push_back(p);
+    std::sort(prices.begin(), prices.end());
+    std::vector<double> q;
+    if (!prices.empty())
+      for (int k = 0; k < kPercentilePoints; ++k)
+        q.push_back(prices[static_cast<std::size_t>(std::llround(k / double(kPercentilePoints - 1) * (prices.size() - 1)))]);
+    ib["price_percentile"] = {{"quantiles", q}};
+  }
+  // Placeholders so Model can be built to aggregate behaviour; filled in below.
+  s["items"]["behaviour"] = ib;
+  s["users"]["behaviour"] = json::object();
+  Model m = Model::from_stats(s);
+  Behaviour b = aggregate(ds, split, m);
+
+  // Users: normalisers over every user of the dataset (no history counts as 0).
+  json ub;
+  ub["total_purchases"] = range_of(log1p_all(b.purchases));
+  ub["total_purchases"]["source"] = b.any_purchase ? "purchase" : "all_interactions";
+  if (price) {
+    std::vector<double> points;
+    for (std::size_t u = 0; u < b.price_point_sum.size(); ++u)
+      if (b.price_point_count[u] > 0) points.push_back(b.price_point_sum[u] / b.price_point_count[u]);
+    json p = range_of(points);
+    double mean = 0;
+    for (double x : points) mean += x;
+    mean = points.empty() ? 0.5 : mean / points.size();
+    double lo = p["min"], hi = p["max"];
+    p["fill"] = hi > lo ? (mean - lo) / (hi - lo) : 0.5;  // a newcomer looks like the average shopper
+    ub["avg_price_point"] = p;
+  }
+  ub["recency"] = {{"tau_days", kUserRecencyTauDays}};
+  ub["frequency"] = range_of(log1p_all(b.activity_days));
+  if (m.category_spec())
+    ub["favourite_category"] = {{"column", m.category_column},
+                                {"cardinality", m.category_spec()->vocabulary.size() + 1}};
+  s["users"]["behaviour"] = ub;
+
+  // Items.
+  ib["popularity"] = range_of(log1p_all(b.popularity));
+  const double rmin = ds.rating_min, rmax = ds.rating_max > ds.rating_min ? ds.rating_max : ds.rating_min + 1;
+  ib["avg_rating"] = {{"prior", b.rating_n > 0 ? b.rating_total / b.rating_n : 0.5 * (rmin + rmax)},
+                      {"shrinkage", kRatingShrinkage},
+                      {"scale_min", rmin},
+                      {"scale_max", rmax}};
+  ib["conversion_rate"] = {{"prior", b.views_total > 0 ? std::min(1.0, b.purchases_total / b.views_total) : 0.0},
+                           {"shrinkage", kConversionShrinkage}};
+  ib["trending"] = {{"window_days", config.trending_window_days},
+                    {"recent_total", b.recent_total},
+                    {"total", b.popularity_total}};
+  ib["recency"] = {{"tau_days", kItemRecencyTauDays}};
+  s["items"]["behaviour"] = ib;
+
+  describe_side(s["users"], m.user_attrs, true);
+  describe_side(s["items"], m.item_attrs, false);
+  FeatureBuilder fb;
+  fb.stats_ = std::move(s);
+  return fb;
+}
+
+FeatureSet FeatureBuilder::transform(const Dataset& ds, const Split& split) const {
+  const Model m = Model::from_stats(stats_);
+  const Behaviour b = aggregate(ds, split, m);
+  FeatureSet fs;
+  const std::size_t nu = ds.num_users(), ni = ds.num_items();
+  init_entity(fs.users, stats_["users"], nu);
+  init_entity(fs.items, stats_["items"], ni);
+
+  std::vector<std::int32_t> cat_row;
+  {
+    std::vector<ColumnReader> readers;
+    for (const auto& a : m.user_attrs) readers.emplace_back(a, ds.user_attributes);
+    cat_row.resize(fs.users.num_categorical());
+    for (std::size_t u = 0; u < nu; ++u) {
+      float* dense = fs.users.dense.row(static_cast<Eigen::Index>(u)).data();
+      std::int32_t* cat = cat_row.data();
+      for (std::size_t a = 0; a < m.user_attrs.size(); ++a) encode_attribute(m.user_attrs[a], readers[a].value(u), dense, cat);
+      UserBehaviour v;
+      v.purchases = b.purchases[u];
+      if (b.price_point_count[u] > 0) v.price_point = b.price_point_sum[u] / b.price_point_count[u];
+      v.days = b.activity_days[u];
+      v.last = b.last_time[u];
+      v.favourite = b.favourite[u];
+      encode_user_behaviour(m, v, dense, cat);
+      for (std::size_t f = 0; f < cat_row.size(); ++f) fs.users.categorical[f][u] = cat_row[f];
+    }
+  }
+  {
+    std::vector<ColumnReader> readers;
+    for (const auto& a : m.item_attrs) readers.emplace_back(a, ds.item_attributes);
+    const AttributeColumn* price = m.price_column.empty() ? nullptr : ds.item_attributes.find(m.price_column);
+    cat_row.resize(fs.items.num_categorical());
+    for (std::size_t i = 0; i < ni; ++i) {
+      float* dense = fs.items.dense.row(static_cast<Eigen::Index>(i)).data();
+      std::int32_t* cat = cat_row.data();
+      for (std::size_t a = 0; a < m.item_attrs.size(); ++a) encode_attribute(m.item_attrs[a], readers[a].value(i), dense, cat);
+      ItemBehaviour v;
+      if (price && !price->is_categorical() && i < price->numbers.size()) v.price = price->numbers[i];
+      v.popularity = b.popularity[i];
+      v.rating_sum = b.rating_sum[i];
+      v.rating_count = b.rating_count[i];
+      v.purchases = b.item_purchases[i];
+      v.views = b.item_views[i];
+      v.recent = b.recent[i];
+      v.first = b.first_time[i];
+      encode_item_behaviour(m, v, dense);
+      for (std::size_t f = 0; f < cat_row.size(); ++f) fs.items.categorical[f][i] = cat_row[f];
+    }
+  }
+  return fs;
+}
+
+void FeatureBuilder::user_from_attributes(const RawAttributes& attributes, float* dense_out,
+                                          std::int32_t* categorical_out) const {
+  const Model m = Model::from_stats(stats_);
+  float* dense = dense_out;
+  std::int32_t* cat = categorical_out;
+  for (const auto& a : m.user_attrs) encode_attribute(a, raw_value(a, attributes, "user"), dense, cat);
+  encode_user_behaviour(m, UserBehaviour{}, dense, cat);  // a new user has no history
+}
+
+void FeatureBuilder::item_from_attributes(const RawAttributes& attributes, float* dense_out,
+                                          std::int32_t* categorical_out) const {
+  const Model m = Model::from_stats(stats_);
+  float* dense = dense_out;
+  std::int32_t* cat = categorical_out;
+  for (const auto& a : m.item_attrs) encode_attribute(a, raw_value(a, attributes, "item"), dense, cat);
+  ItemBehaviour v;  // a new item has no interactions yet
+  if (!m.price_column.empty())
+    for (const auto& a : m.item_attrs)
+      if (a.name == m.price_column) v.price = raw_value(a, attributes, "item").number;
+  encode_item_behaviour(m, v, dense);
+}
+
+nlohmann::json FeatureBuilder::to_json() const { return stats_; }
+
+FeatureBuilder FeatureBuilder::from_json(const nlohmann::json& stats) {
+  try {
+    if (stats.at("version").get<int>() != kStatsVersion)
+      throw DataError("feature_stats.json", 0, "version", "unsupported version " + stats.at("version").dump());
+    Model::from_stats(stats);  // validates every field the transform needs
+    for (const char* side : {"users", "items"})
+      for (const char* key : {"dense_names", "categorical_names", "categorical_cardinality"})
+        if (!stats.at(side).contains(key)) throw DataError("feature_stats.json", 0, std::string(side) + "." + key, "missing");
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError("feature_stats.json", 0, "", std::string("malformed feature statistics: ") + e.what());
+  }
+  FeatureBuilder fb;
+  fb.stats_ = stats;
+  return fb;
+}
+
+std::size_t FeatureBuilder::user_dense_dim() const { return stats_.at("users").at("dense_names").size(); }
+std::size_t FeatureBuilder::item_dense_dim() const { return stats_.at("items").at("dense_names").size(); }
+std::vector<std::int32_t> FeatureBuilder::user_categorical_cardinality() const {
+  return stats_.at("users").at("categorical_cardinality").get<std::vector<std::int32_t>>();
+}
+std::vector<std::int32_t> FeatureBuilder::item_categorical_cardinality() const {
+  return stats_.at("items").at("categorical_cardinality").get<std::vector<std::int32_t>>();
+}
+
+}  // namespace hybridrec
