@@ -1,0 +1,51 @@
+#pragma once
+// The specification's training workflow end to end: load, validate, split, build
+// features, train (validation every epoch, early stopping), evaluate test against
+// the baselines, save the artifact set. The CLI's `train` is a thin shell over it.
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/progress.h"
+#include "data/readers.h"
+#include "data/split.h"
+#include "model/recommender.h"
+#include "train/trainer.h"
+
+namespace hybridrec {
+
+struct TrainRequest {
+  std::filesystem::path data;
+  LoadOptions load;
+  nlohmann::json config;  // merged configuration (train/config.h)
+  std::filesystem::path out;
+  bool resume = false;
+  Progress::Mode progress = Progress::Mode::Auto;
+  std::string model_version = "unregistered";
+  // Called after every epoch with its history record (experiment tracking).
+  std::function<void(const nlohmann::json& epoch_record)> on_epoch;
+};
+
+struct TrainResult {
+  nlohmann::json report;   // metrics.json: the specification's result format
+  nlohmann::json history;  // training_history.json
+  nlohmann::json data_summary;  // counts, time range, split statistics
+  TrainOutcome outcome;
+  double seconds = 0.0;
+};
+
+TrainResult run_training(const TrainRequest& request);
+
+// The data: section of the configuration as a SplitConfig.
+SplitConfig split_config_from(const nlohmann::json& config);
+// Event weights of the configuration's data: section, indexed by Event.
+std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const float event_weights[4]);
+
+// Rebuilds a baseline recorded in a model folder's config.json by loading the
+// recorded data and refitting on the recorded split (baselines train in seconds).
+std::unique_ptr<Recommender> refit_baseline(const nlohmann::json& config);
+
+}  // namespace hybridrec

@@ -1,0 +1,165 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/rng.h"
+#include "train/checkpoint.h"
+#include "train/schedule.h"
+
+namespace hybridrec {
+
+namespace {
+
+// Seeds of every random draw derive from (seed, purpose, epoch[, step]) so an
+// epoch replays identically whether or not the run was interrupted before it.
+constexpr std::uint64_t kShuffleStream = 1, kNegativeStream = 2, kDropoutStream = 3;
+
+std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t purpose, std::uint64_t epoch, std::uint64_t step = 0) {
+  return Rng::stream(seed, (purpose << 56) ^ (epoch << 32) ^ step).next();
+}
+
+// The fingerprint guards --resume against continuing with different settings.
+nlohmann::json fingerprint(const TrainingConfig& c, const Network& n, std::size_t positives) {
+  return {{"seed", c.seed},         {"threads", c.threads},     {"batch_size", c.batch_size},
+          {"loss", static_cast<int>(c.loss)},                   {"negatives", c.negatives_per_positive},
+          {"positives", positives}, {"num_users", n.num_users()}, {"num_items", n.num_items()},
+          {"model", n.config().to_json()}};
+}
+
+}  // namespace
+
+double Trainer::run_epoch(int epoch, const std::vector<Positive>& positives, const NegativeDraw& draw_negative,
+                          std::size_t* samples_out) {
+  std::vector<std::uint32_t> order(positives.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  Rng shuffle_rng(derive_seed(config_.seed, kShuffleStream, epoch));
+  shuffle_rng.shuffle(order.begin(), order.end());
+  Rng negative_rng(derive_seed(config_.seed, kNegativeStream, epoch));
+
+  const int group = 1 + config_.negatives_per_positive;
+  // A batch holds whole groups (a positive and its negatives), batch_size samples
+  // at most: BPR needs the groups intact, and for MSE/BCE the mean gradient does
+  // not depend on the order inside a batch.
+  const std::size_t positives_per_batch = std::max<std::size_t>(1, config_.batch_size / group);
+  const std::size_t total_samples = positives.size() * group;
+  Batch batch;
+  batch.group_size = config_.loss == Loss::BPR ? group : 0;
+  double loss_sum = 0.0;
+  std::size_t samples = 0;
+  std::uint64_t step = 0;
+  progress_.begin(fmt::format("epoch {:>3}", epoch), total_samples);
+  for (std::size_t start = 0; start < order.size(); start += positives_per_batch, ++step) {
+    std::size_t end = std::min(order.size(), start + positives_per_batch);
+    batch.users.clear();
+    batch.items.clear();
+    batch.labels.clear();
+    batch.weights.clear();
+    for (std::size_t k = start; k < end; ++k) {
+      const Positive& p = positives[order[k]];
+      batch.users.push_back(p.user);
+      batch.items.push_back(p.item);
+      batch.labels.push_back(1.0f);
+      batch.weights.push_back(p.weight);
+      for (int n = 0; n < config_.negatives_per_positive; ++n) {
+        batch.users.push_back(p.user);
+        batch.items.push_back(draw_negative(p.user, negative_rng));
+        batch.labels.push_back(0.0f);
+        batch.weights.push_back(1.0f);
+      }
+    }
+    float loss = network_.train_step(batch, config_.loss, derive_seed(config_.seed, kDropoutStream, epoch, step));
+    if (!std::isfinite(loss))
+      throw Error(fmt::format("training diverged: the loss became {} at epoch {} step {}; the checkpoint of "
+                              "the last completed epoch is kept. Try a lower training.learning_rate.",
+                              loss, epoch, step + 1));
+    loss_sum += static_cast<double>(loss) * static_cast<double>(batch.size());
+    samples += batch.size();
+    progress_.update(samples, fmt::format("loss {:.4f}", loss_sum / static_cast<double>(samples)));
+  }
+  *samples_out = samples;
+  return samples ? loss_sum / static_cast<double>(samples) : 0.0;
+}
+
+TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const NegativeDraw& draw_negative,
+                          const ValidationFn& validate, const std::filesystem::path& checkpoint_dir, bool resume) {
+  if (positives.empty()) throw Error("no training interactions: the training split is empty");
+  network_.set_threads(config_.threads);
+  network_.set_optimizer(config_.optimizer);
+  ReduceLROnPlateau scheduler(config_.lr_factor, config_.lr_patience, config_.min_lr);
+  EarlyStopping stopping(config_.early_stopping_patience);
+  TrainOutcome outcome;
+  const nlohmann::json print = fingerprint(config_, network_, positives.size());
+  int first_epoch = 1;
+
+  if (resume) {
+    if (auto state = load_checkpoint(checkpoint_dir, network_)) {
+      if (state->at("fingerprint") != print)
+        throw Error("--resume: the checkpoint in " + checkpoint_dir.string() +
+                    " was made with different data or settings; remove it or use the same ones");
+      network_.set_learning_rate(state->at("lr").get<float>());
+      scheduler.load_state(state->at("scheduler"));
+      stopping.load_state(state->at("early_stopping"));
+      outcome.history = state->at("history");
+      first_epoch = state->at("epoch").get<int>() + 1;
+      outcome.resumed = true;
+      progress_.log(fmt::format("resuming after epoch {} from {}", first_epoch - 1, checkpoint_dir.string()));
+      if (stopping.should_stop()) first_epoch = config_.num_epochs + 1;
+    }
+  } else if (std::filesystem::exists(checkpoint_dir)) {
+    std::filesystem::remove_all(checkpoint_dir);  // a fresh run must not mix with an old checkpoint
+  }
+
+  outcome.stop_reason = "num_epochs";
+  for (int epoch = first_epoch; epoch <= config_.num_epochs; ++epoch) {
+    auto t0 = std::chrono::steady_clock::now();
+    const float lr = network_.learning_rate();
+    std::size_t samples = 0;
+    double train_loss = run_epoch(epoch, positives, draw_negative, &samples);
+    double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    nlohmann::json val = validate(network_);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!val.contains(config_.early_stopping_metric))
+      throw Error("validation did not report the early-stopping metric '" + config_.early_stopping_metric + "'");
+    double metric = val[config_.early_stopping_metric].get<double>();
+
+    nlohmann::json record = {{"epoch", epoch},
+                             {"train_loss", train_loss},
+                             {"lr", lr},
+                             {"seconds", seconds},
+                             {"train_seconds", train_seconds},
+                             {"samples", samples},
+                             {"samples_per_second", train_seconds > 0 ? samples / train_seconds : 0.0}};
+    for (auto it = val.begin(); it != val.end(); ++it) record["val_" + it.key()] = it.value();
+    bool best = stopping.update(metric, epoch);
+    record["best"] = best;
+    outcome.history.push_back(record);
+    network_.set_learning_rate(scheduler.step(metric, lr));
+
+    nlohmann::json state = {{"fingerprint", print},
+                            {"lr", network_.learning_rate()},
+                            {"scheduler", scheduler.state()},
+                            {"early_stopping", stopping.state()},
+                            {"history", outcome.history}};
+    save_checkpoint(checkpoint_dir, epoch, network_, state, best);
+    progress_.end(fmt::format("epoch {:>3}  loss {:.4f}  val {} {:.4f}{}  lr {:.2e}  {:.1f}s  {:.0f} samples/s", epoch,
+                              train_loss, config_.early_stopping_metric, metric, best ? " *" : "  ", lr, seconds,
+                              record["samples_per_second"].get<double>()));
+    if (on_epoch_) on_epoch_(record);
+    if (stopping.should_stop()) {
+      outcome.stop_reason = "early_stopping";
+      break;
+    }
+  }
+  if (stopping.should_stop()) outcome.stop_reason = "early_stopping";
+  outcome.epochs_run = static_cast<int>(outcome.history.size());
+  outcome.best_epoch = stopping.best_epoch();
+  outcome.best_metric = stopping.best();
+  // The model that is kept is the best validation epoch, not the last one.
+  load_best_parameters(checkpoint_dir, network_);
+  return outcome;
+}
+
+}  // namespace hybridrec

@@ -1,0 +1,63 @@
+#pragma once
+// The training loop of the specification's flowchart: epochs of shuffled
+// positives with freshly sampled negatives, validation after every epoch,
+// ReduceLROnPlateau and early stopping on the validation metric, an atomic
+// checkpoint after every epoch, and --resume to the same result.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/progress.h"
+#include "model/network.h"
+#include "train/config.h"
+
+namespace hybridrec {
+
+// One observed (user, item) pair; weight from the configured event weights.
+struct Positive {
+  std::uint32_t user = 0;
+  std::uint32_t item = 0;
+  float weight = 1.0f;
+};
+
+// Draws an item the user has not interacted with in training.
+using NegativeDraw = std::function<std::uint32_t(std::uint32_t user, class Rng& rng)>;
+
+// Validation metrics for the network as it is now, e.g. {"ndcg@10": 0.31, ...}.
+using ValidationFn = std::function<nlohmann::json(const Network&)>;
+
+struct TrainOutcome {
+  nlohmann::json history = nlohmann::json::array();  // one record per epoch
+  int epochs_run = 0;
+  int best_epoch = 0;  // 1-based; the network holds these parameters on return
+  double best_metric = 0.0;
+  std::string stop_reason;  // "early_stopping", "num_epochs"
+  bool resumed = false;
+};
+
+class Trainer {
+ public:
+  Trainer(Network& network, const TrainingConfig& config, Progress& progress)
+      : network_(network), config_(config), progress_(progress) {}
+
+  // checkpoint_dir holds the per-epoch checkpoint; with resume=true an existing
+  // one is continued (same seed and threads give the same final parameters).
+  TrainOutcome fit(const std::vector<Positive>& positives, const NegativeDraw& draw_negative,
+                   const ValidationFn& validate, const std::filesystem::path& checkpoint_dir, bool resume);
+  // Called with each epoch's history record after its checkpoint is written.
+  void set_epoch_callback(std::function<void(const nlohmann::json&)> callback) { on_epoch_ = std::move(callback); }
+
+ private:
+  double run_epoch(int epoch, const std::vector<Positive>& positives, const NegativeDraw& draw_negative,
+                   std::size_t* samples_out);
+
+  Network& network_;
+  TrainingConfig config_;
+  Progress& progress_;
+  std::function<void(const nlohmann::json&)> on_epoch_;
+};
+
+}  // namespace hybridrec
