@@ -1,0 +1,152 @@
+#pragma once
+// The one implementation behind Network::create for both "ncf" and "hybrid": id
+// embeddings (+ for hybrid, a content branch per side: dense features and
+// categorical feature embeddings -> Linear -> ReLU), concatenated and fed to the
+// fusion MLP. NCF is the hybrid network without content branches and without the
+// unknown rows, so the two share every line of forward, backward and scoring.
+//
+// Speed: a batch is split into one contiguous slice of rows per thread; each
+// thread runs forward/backward over its slice with Eigen GEMMs on preallocated
+// row-major buffers and writes its own weight gradients, which are then summed in
+// thread order. Embedding gradients are summed per row in sample order. So a fixed
+// thread count gives bit-identical results, and different counts agree to rounding.
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <mutex>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "model/adam.h"
+#include "model/network.h"
+#include "model/row_gradient.h"
+
+namespace hybridrec {
+
+class FusionNetwork final : public Network {
+ public:
+  FusionNetwork(const ModelConfig& config, std::size_t num_users, std::size_t num_items, const FeatureSet* features,
+                std::uint64_t seed);
+
+  const ModelConfig& config() const override { return config_; }
+  std::size_t num_users() const override { return num_entities_[0]; }
+  std::size_t num_items() const override { return num_entities_[1]; }
+
+  void set_optimizer(const OptimizerConfig& config) override { optimizer_ = config; }
+  void set_learning_rate(float lr) override { optimizer_.learning_rate = lr; }
+  float learning_rate() const override { return optimizer_.learning_rate; }
+  void set_threads(int threads) override { threads_ = threads < 1 ? 1 : threads; }
+
+  float train_step(const Batch& batch, Loss loss, std::uint64_t dropout_seed) override;
+  void predict(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items, float* out) const override;
+  void score_all(std::span<const std::uint32_t> users, float* out) const override;
+
+  void set_seen(const std::vector<bool>& users_seen, const std::vector<bool>& items_seen) override;
+  bool serves_cold_users() const override { return hybrid_; }
+  void score_new_user(const float* user_dense, const std::int32_t* user_categorical,
+                      float* out_all_items) const override;
+
+  std::vector<NamedTensor> state_dict() const override;
+  void load_state_dict(const std::vector<NamedTensor>& tensors) override;
+  std::vector<NamedTensor> optimizer_state() const override;
+  void load_optimizer_state(const std::vector<NamedTensor>& tensors) override;
+  std::vector<NamedTensor> last_gradients() const override;
+  float evaluate_loss(const Batch& batch, Loss loss) const override;
+  double flops_per_sample() const override;
+
+  using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+ private:
+  // One learnable tensor with its Adam state. Embedding tables get sparse row
+  // gradients and one step counter per row (lazy Adam); other tensors one counter.
+  struct Parameter {
+    std::string name;
+    std::vector<std::int64_t> shape;
+    std::vector<float> value, exp_avg, exp_avg_sq, grad;  // grad: dense tensors only
+    std::vector<float> step;                               // per row (embedding) or one
+    bool embedding = false;
+    std::size_t rows() const { return static_cast<std::size_t>(shape[0]); }
+    std::size_t cols() const { return shape.size() > 1 ? static_cast<std::size_t>(shape[1]) : 1; }
+  };
+  // The content branch of one side (0 = users, 1 = items); hybrid only.
+  struct ContentSide {
+    RowMat dense;                     // [entities, dense_dim], copied from the FeatureSet
+    std::vector<std::int32_t> codes;  // [entities, fields] categorical codes
+    std::vector<std::int32_t> cardinality;
+    std::size_t dense_dim = 0, input_dim = 0;  // input = dense + fields * feature_embedding_dim
+    int weight = -1, bias = -1;                // parameter indices
+    std::vector<int> field_embeddings;         // parameter index per categorical field
+  };
+  // Activations and their gradients for up to `capacity` samples; a thread owns a
+  // contiguous slice of rows.
+  struct Buffers {
+    std::size_t capacity = 0;
+    std::array<RowMat, 2> content_in, d_content_pre, d_content_fields;
+    RowMat x0, d_x0;                 // fused MLP input: [user emb | item emb | user content | item content]
+    std::vector<RowMat> hidden, d_hidden;
+    std::vector<float> logit, d_logit;
+  };
+  // Which embedding/feature rows a slice of samples uses.
+  struct Lookup {
+    const std::uint32_t* embedding_row[2];  // id embedding rows (routed or not)
+    const std::uint32_t* feature_row[2];    // feature rows (always the entity itself)
+  };
+  struct ItemCache;
+
+  int add_parameter(const std::string& name, std::vector<std::int64_t> shape, bool embedding);
+  void initialise(std::uint64_t seed);
+  void reserve(Buffers& b, std::size_t n, bool with_gradients) const;
+  void fill_content_input(int side, const std::uint32_t* feature_rows, std::size_t r0, std::size_t r1,
+                          Buffers& b) const;
+  void content_forward(int side, std::size_t r0, std::size_t r1, Buffers& b) const;
+  void embed(int side, const std::uint32_t* rows, std::size_t r0, std::size_t r1, Buffers& b) const;
+  // Hidden layers and output from x0 rows [r0, r1); dropout when mask != nullptr.
+  void mlp_forward(std::size_t r0, std::size_t r1, Buffers& b, const struct DropoutMask* mask) const;
+  void forward(const Lookup& lookup, std::size_t r0, std::size_t r1, Buffers& b,
+               const struct DropoutMask* mask) const;
+  // Weight gradients of this slice into grads (indexed by parameter), d_x0 and
+  // d_content_fields rows for the embedding gradients.
+  void backward(std::size_t r0, std::size_t r1, Buffers& b, float dropout_scale,
+                std::vector<std::vector<float>>& grads) const;
+  void accumulate_embedding_gradients(const Batch& batch);
+  void adam_step();
+  void check_ids(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items) const;
+  std::uint32_t route(int side, std::uint32_t id) const;
+  std::shared_ptr<const ItemCache> item_cache() const;
+  // Rest of the MLP after layer 1 for `count` items whose layer-1 pre-activation
+  // is item_part rows + user_part; sigmoid scores into out.
+  void score_block(const float* user_part, const float* item_part, std::size_t count, Buffers& b, float* out) const;
+  void score_users_from_x0(const RowMat& user_x0, float* out) const;
+  // Runs body(r0, r1, thread) over min(threads, n) contiguous slices of [0, n);
+  // returns the number of slices.
+  int parallel_rows(std::size_t n, const std::function<void(std::size_t, std::size_t, int)>& body) const;
+
+  ModelConfig config_;
+  bool hybrid_ = false;
+  std::array<std::size_t, 2> num_entities_{};
+  std::size_t embedding_dim_ = 0, content_dim_ = 0, feature_dim_ = 0, x0_dim_ = 0;
+  std::vector<Parameter> params_;
+  std::array<int, 2> id_embedding_{-1, -1};
+  std::array<ContentSide, 2> content_;
+  std::vector<int> mlp_weight_, mlp_bias_;  // hidden layers then the output layer
+
+  OptimizerConfig optimizer_;
+  int threads_ = 1;
+  std::array<std::vector<bool>, 2> seen_;  // empty until set_seen
+
+  // Training state, reused between steps (no per-step allocations).
+  Buffers train_buffers_;
+  std::vector<std::vector<std::vector<float>>> thread_grads_;  // [thread][parameter]
+  std::vector<RowGradient> row_grads_;                         // per parameter (embeddings only)
+  std::vector<std::uint32_t> feature_code_rows_;
+
+  // Item half of the first MLP layer for score_all, rebuilt after any change.
+  std::uint64_t version_ = 0;
+  mutable std::mutex cache_mutex_;
+  mutable std::shared_ptr<const ItemCache> cache_;
+};
+
+}  // namespace hybridrec

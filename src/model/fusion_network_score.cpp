@@ -1,0 +1,188 @@
+// FusionNetwork: inference. predict runs the full network per pair; score_all and
+// score_new_user split the first fused Linear into a user part and an item part
+// (W1 x = W1_user x_user + W1_item x_item): the item part of every catalog item is
+// computed once and cached, so each (user, item) pair costs only an add, a ReLU
+// and the rest of the MLP, done as GEMMs over blocks of items.
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/error.h"
+#include "model/fusion_network.h"
+
+namespace hybridrec {
+
+namespace {
+using RowMat = FusionNetwork::RowMat;
+using MapC = Eigen::Map<const RowMat>;
+using VecC = Eigen::Map<const Eigen::VectorXf>;
+using VecMap = Eigen::Map<Eigen::VectorXf>;
+
+constexpr std::size_t kPredictChunk = 8192;  // bounds predict's buffers
+constexpr std::size_t kItemBlock = 512;      // items per GEMM in score_all: activations stay in L2
+
+inline float sigmoid(float z) { return 1.0f / (1.0f + std::exp(-z)); }
+}  // namespace
+
+struct FusionNetwork::ItemCache {
+  std::uint64_t version = 0;
+  RowMat item_part;  // [items, h1]: W1 applied to the item half of x0 (no bias)
+};
+
+void FusionNetwork::predict(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items,
+                            float* out) const {
+  check_ids(users, items);
+  std::vector<std::uint32_t> routed[2];
+  Buffers b;
+  for (std::size_t start = 0; start < users.size(); start += kPredictChunk) {
+    const std::size_t n = std::min(kPredictChunk, users.size() - start);
+    for (int s = 0; s < 2; ++s) {
+      const std::uint32_t* ids = (s == 0 ? users.data() : items.data()) + start;
+      routed[s].resize(n);
+      for (std::size_t i = 0; i < n; ++i) routed[s][i] = route(s, ids[i]);
+    }
+    const Lookup lookup{{routed[0].data(), routed[1].data()}, {users.data() + start, items.data() + start}};
+    reserve(b, n, false);
+    parallel_rows(n, [&](std::size_t r0, std::size_t r1, int) {
+      forward(lookup, r0, r1, b, nullptr);
+      for (std::size_t i = r0; i < r1; ++i) out[start + i] = sigmoid(b.logit[i]);
+    });
+  }
+}
+
+std::shared_ptr<const FusionNetwork::ItemCache> FusionNetwork::item_cache() const {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  if (cache_ && cache_->version == version_) return cache_;
+  auto cache = std::make_shared<ItemCache>();
+  cache->version = version_;
+  const std::size_t n = num_entities_[1];
+  std::vector<std::uint32_t> ids(n), routed(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    ids[i] = static_cast<std::uint32_t>(i);
+    routed[i] = route(1, ids[i]);
+  }
+  Buffers b;
+  reserve(b, n, false);
+  const Parameter& w1 = params_[static_cast<std::size_t>(mlp_weight_[0])];
+  const auto h1 = static_cast<Eigen::Index>(w1.rows());
+  cache->item_part.resize(static_cast<Eigen::Index>(n), h1);
+  parallel_rows(n, [&](std::size_t r0, std::size_t r1, int) {
+    const auto first = static_cast<Eigen::Index>(r0), nr = static_cast<Eigen::Index>(r1 - r0);
+    // x0 with the user columns zeroed: W1 x0 is then exactly the item part.
+    b.x0.middleRows(first, nr).setZero();
+    embed(1, routed.data(), r0, r1, b);
+    if (hybrid_) {
+      fill_content_input(1, ids.data(), r0, r1, b);
+      content_forward(1, r0, r1, b);
+      b.x0.block(first, static_cast<Eigen::Index>(2 * embedding_dim_), nr, static_cast<Eigen::Index>(content_dim_))
+          .setZero();
+    }
+    cache->item_part.middleRows(first, nr).noalias() =
+        b.x0.middleRows(first, nr) * MapC(w1.value.data(), h1, static_cast<Eigen::Index>(w1.cols())).transpose();
+  });
+  cache_ = cache;
+  return cache_;
+}
+
+void FusionNetwork::score_block(const float* user_part, const float* item_part, std::size_t count, Buffers& b,
+                                float* out) const {
+  const std::size_t L = config_.hidden_layers.size();
+  const auto n = static_cast<Eigen::Index>(count);
+  const auto h1 = static_cast<Eigen::Index>(config_.hidden_layers[0]);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    float* row = b.hidden[0].row(i).data();
+    const float* src = item_part + i * h1;
+    for (Eigen::Index j = 0; j < h1; ++j) row[j] = std::max(src[j] + user_part[j], 0.0f);
+  }
+  for (std::size_t k = 1; k < L; ++k) {
+    const Parameter& w = params_[static_cast<std::size_t>(mlp_weight_[k])];
+    const float* bias = params_[static_cast<std::size_t>(mlp_bias_[k])].value.data();
+    const auto out_dim = static_cast<Eigen::Index>(w.rows()), in_dim = static_cast<Eigen::Index>(w.cols());
+    auto h = b.hidden[k].topRows(n);
+    h.noalias() = b.hidden[k - 1].topRows(n) * MapC(w.value.data(), out_dim, in_dim).transpose();
+    for (Eigen::Index i = 0; i < n; ++i) {
+      float* row = h.row(i).data();
+      for (Eigen::Index j = 0; j < out_dim; ++j) row[j] = std::max(row[j] + bias[j], 0.0f);
+    }
+  }
+  const Parameter& w = params_[static_cast<std::size_t>(mlp_weight_[L])];
+  const float bias = params_[static_cast<std::size_t>(mlp_bias_[L])].value[0];
+  VecMap logit(b.logit.data(), n);
+  logit.noalias() = b.hidden[L - 1].topRows(n) * VecC(w.value.data(), static_cast<Eigen::Index>(w.cols()));
+  for (Eigen::Index i = 0; i < n; ++i) out[i] = sigmoid(logit[i] + bias);
+}
+
+// user_x0 rows hold the user half of x0 (item columns zero).
+void FusionNetwork::score_users_from_x0(const RowMat& user_x0, float* out) const {
+  const auto cache = item_cache();
+  const Parameter& w1 = params_[static_cast<std::size_t>(mlp_weight_[0])];
+  const float* b1 = params_[static_cast<std::size_t>(mlp_bias_[0])].value.data();
+  const auto h1 = static_cast<Eigen::Index>(w1.rows());
+  RowMat user_part = user_x0 * MapC(w1.value.data(), h1, static_cast<Eigen::Index>(w1.cols())).transpose();
+  user_part.rowwise() += VecC(b1, h1).transpose();
+
+  const std::size_t users = static_cast<std::size_t>(user_x0.rows()), items = num_entities_[1];
+  const std::size_t blocks = (items + kItemBlock - 1) / kItemBlock;
+  const auto tasks = static_cast<std::ptrdiff_t>(users * blocks);
+  const int threads = static_cast<int>(std::min<std::ptrdiff_t>(threads_, std::max<std::ptrdiff_t>(tasks, 1)));
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    Buffers b;  // per thread, one block of items
+    reserve(b, kItemBlock, false);
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t task = 0; task < tasks; ++task) {
+      const std::size_t u = static_cast<std::size_t>(task) / blocks, block = static_cast<std::size_t>(task) % blocks;
+      const std::size_t first = block * kItemBlock, count = std::min(kItemBlock, items - first);
+      score_block(user_part.row(static_cast<Eigen::Index>(u)).data(),
+                  cache->item_part.row(static_cast<Eigen::Index>(first)).data(), count, b, out + u * items + first);
+    }
+  }
+}
+
+void FusionNetwork::score_all(std::span<const std::uint32_t> users, float* out) const {
+  for (std::uint32_t u : users)
+    if (u >= num_entities_[0])
+      throw Error("user index " + std::to_string(u) + " out of range (" + std::to_string(num_entities_[0]) + " users)");
+  const std::size_t n = users.size();
+  if (n == 0) return;
+  std::vector<std::uint32_t> routed(n);
+  for (std::size_t i = 0; i < n; ++i) routed[i] = route(0, users[i]);
+  Buffers b;
+  reserve(b, n, false);
+  b.x0.topRows(static_cast<Eigen::Index>(n)).setZero();
+  embed(0, routed.data(), 0, n, b);
+  if (hybrid_) {
+    fill_content_input(0, users.data(), 0, n, b);
+    content_forward(0, 0, n, b);
+  }
+  score_users_from_x0(b.x0.topRows(static_cast<Eigen::Index>(n)), out);
+}
+
+void FusionNetwork::score_new_user(const float* user_dense, const std::int32_t* user_categorical,
+                                   float* out_all_items) const {
+  if (!hybrid_) throw Error("score_new_user: the ncf model has no content branch (use the popularity fallback)");
+  const ContentSide& c = content_[0];
+  const std::size_t fields = c.field_embeddings.size(), F = feature_dim_;
+  Buffers b;
+  reserve(b, 1, false);
+  b.x0.row(0).setZero();
+  const std::uint32_t unknown = static_cast<std::uint32_t>(num_entities_[0]);
+  embed(0, &unknown, 0, 1, b);
+  float* in = b.content_in[0].row(0).data();
+  std::copy(user_dense, user_dense + c.dense_dim, in);
+  for (std::size_t j = 0; j < fields; ++j) {
+    const std::int32_t code = user_categorical[j];
+    if (code < 0 || code >= c.cardinality[j])
+      throw Error("score_new_user: categorical field " + std::to_string(j) + " code " + std::to_string(code) +
+                  " outside [0, " + std::to_string(c.cardinality[j]) + ")");
+    const float* table = params_[static_cast<std::size_t>(c.field_embeddings[j])].value.data();
+    std::copy(table + static_cast<std::size_t>(code) * F, table + static_cast<std::size_t>(code + 1) * F,
+              in + c.dense_dim + j * F);
+  }
+  content_forward(0, 0, 1, b);
+  score_users_from_x0(b.x0.topRows(1), out_all_items);
+}
+
+}  // namespace hybridrec
