@@ -36,19 +36,22 @@ GenericColumns columns_from_header(const std::vector<std::string>& header, const
 // Without a header, columns are 0-based indices; non-numeric (default) names
 // mean the MovieLens order user, item, value, timestamp.
 GenericColumns columns_by_index(std::size_t fields, const LoadOptions& o) {
-  auto pick = [&](const std::string& option, int fallback, std::string& name) {
+  const LoadOptions defaults;
+  // A number picks that column; the default name picks the MovieLens position;
+  // any other name (e.g. "none") means the column is absent.
+  auto pick = [&](const std::string& option, const std::string& default_name, int fallback, std::string& name) {
     auto index = parse_int64(option);
-    int chosen = index ? static_cast<int>(*index) : fallback;
+    int chosen = index ? static_cast<int>(*index) : option == default_name ? fallback : -1;
     if (chosen >= static_cast<int>(fields)) chosen = -1;
     name = "column " + std::to_string(chosen);
     return chosen;
   };
   GenericColumns c;
-  c.user = pick(o.user_column, 0, c.user_name);
-  c.item = pick(o.item_column, 1, c.item_name);
-  c.value = pick(o.value_column, 2, c.value_name);
-  c.timestamp = pick(o.timestamp_column, 3, c.timestamp_name);
-  c.event = parse_int64(o.event_column) ? pick(o.event_column, -1, c.event_name) : -1;
+  c.user = pick(o.user_column, defaults.user_column, 0, c.user_name);
+  c.item = pick(o.item_column, defaults.item_column, 1, c.item_name);
+  c.value = pick(o.value_column, defaults.value_column, 2, c.value_name);
+  c.timestamp = pick(o.timestamp_column, defaults.timestamp_column, 3, c.timestamp_name);
+  c.event = pick(o.event_column, defaults.event_column, -1, c.event_name);
   return c;
 }
 

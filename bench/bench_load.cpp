@@ -1,0 +1,128 @@
+// Loading speed and memory of the canonical reader on a 10M-interaction file.
+// Targets: < 10 s and < 64 bytes per interaction of peak memory growth.
+//
+//   bench_load                      # writes /tmp/hybridrec-bench/interactions.csv (10M rows) once, then loads it
+//   bench_load --rows 1000000       # smaller file
+//   bench_load --path DIR_OR_FILE   # any dataset load_dataset understands
+#include <sys/resource.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "data/readers.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::size_t current_rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages_total = 0, pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return pages_resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::size_t peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::size_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+// Deterministic synthetic log: ~100k users, 20k items with a Zipf-like skew,
+// mostly views, some carts/purchases/ratings, increasing timestamps.
+void write_interactions(const fs::path& file, std::size_t rows) {
+  fs::create_directories(file.parent_path());
+  std::FILE* out = std::fopen(file.c_str(), "wb");
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+  std::string buffer;
+  buffer.reserve(1 << 22);
+  buffer += "user_id,item_id,event,value,timestamp\n";
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&state] {  // splitmix64: fast and reproducible everywhere
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
+  const std::uint64_t users = 100000, items = 20000;
+  char num[24];
+  auto append_number = [&](std::uint64_t v) {
+    auto [end, ec] = std::to_chars(num, num + sizeof num, v);
+    buffer.append(num, end);
+  };
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::uint64_t a = next(), b = next();
+    double u = static_cast<double>(b >> 11) * 0x1.0p-53;
+    std::uint64_t item = static_cast<std::uint64_t>(static_cast<double>(items) * u * u * u);  // skewed to low ids
+    std::uint64_t kind = a % 100;
+    buffer += 'u';
+    append_number((a >> 8) % users);
+    buffer += ",i";
+    append_number(item);
+    if (kind < 80) {
+      buffer += ",view,,";
+    } else if (kind < 90) {
+      buffer += ",add_to_cart,,";
+    } else if (kind < 95) {
+      buffer += ",purchase,,";
+    } else {
+      buffer += ",rating,";
+      append_number(1 + (a >> 40) % 5);
+      buffer += ',';
+    }
+    append_number(1600000000 + r * 3 + (a >> 50) % 3);
+    buffer += '\n';
+    if (buffer.size() > (1 << 22) - 128) {
+      std::fwrite(buffer.data(), 1, buffer.size(), out);
+      buffer.clear();
+    }
+  }
+  std::fwrite(buffer.data(), 1, buffer.size(), out);
+  std::fclose(out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t rows = 10'000'000;
+  fs::path path;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--rows") && i + 1 < argc) rows = std::stoull(argv[++i]);
+    else if (!std::strcmp(argv[i], "--path") && i + 1 < argc) path = argv[++i];
+    else {
+      std::fprintf(stderr, "usage: bench_load [--rows N] [--path DATASET]\n");
+      return 2;
+    }
+  }
+  if (path.empty()) {
+    path = fs::temp_directory_path() / "hybridrec-bench" / ("rows-" + std::to_string(rows)) / "interactions.csv";
+    if (!fs::exists(path)) {
+      auto t0 = std::chrono::steady_clock::now();
+      write_interactions(path, rows);
+      std::printf("wrote %s (%.0f MB) in %.1f s\n", path.c_str(), fs::file_size(path) / 1e6,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+  }
+
+  std::size_t rss_before = current_rss_bytes();
+  auto t0 = std::chrono::steady_clock::now();
+  hybridrec::Dataset dataset = hybridrec::load_dataset(path);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::size_t peak = peak_rss_bytes();
+  std::size_t n = dataset.interactions.size();
+  double bytes_per = n ? static_cast<double>(peak - rss_before) / static_cast<double>(n) : 0.0;
+
+  std::printf("dataset      %s (%s)\n", path.c_str(), dataset.format.c_str());
+  std::printf("interactions %zu, users %zu, items %zu\n", n, dataset.users.size(), dataset.items.size());
+  std::printf("load time    %.2f s   (%.2f M rows/s)   target < 10 s per 10M rows: %s\n", seconds, n / seconds / 1e6,
+              seconds * 1e7 / std::max<std::size_t>(n, 1) < 10.0 ? "PASS" : "FAIL");
+  std::printf("peak memory  %.0f MB over %.0f MB before = %.1f bytes/interaction   target < 64: %s\n",
+              (peak - rss_before) / 1e6, rss_before / 1e6, bytes_per, bytes_per < 64.0 ? "PASS" : "FAIL");
+  return 0;
+}

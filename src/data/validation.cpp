@@ -1,0 +1,220 @@
+#include "data/validation.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "core/text.h"
+#include "core/timeparse.h"
+
+namespace hybridrec {
+
+namespace {
+
+// 1995-01-01: older than any recommender log (MovieLens starts in 1995/1996); an
+// earlier date is a unit or parsing mistake (milliseconds read as days, 0, ...).
+constexpr std::int64_t kEarliestPlausible = 788918400;
+constexpr std::int64_t kFutureSlack = 86400;
+
+using Severity = ValidationIssue::Severity;
+
+struct RowKey {
+  std::uint32_t user, item;
+  std::int64_t timestamp;
+  Event event;
+  std::size_t line;
+  auto tie() const { return std::tie(user, item, event, timestamp); }
+};
+
+class Collector : public InteractionSink {
+ public:
+  Collector(ValidationReport& report, std::int64_t now) : report_(report), now_(now) {}
+
+  void set_source(const DatasetSources& src) {
+    file_ = src.interactions.filename().string();
+    rating_min_ = src.rating_min;
+    rating_max_ = src.rating_max;
+    if (src.users) {
+      for (const auto& id : src.users->ids) users_.intern(id);
+      known_users_ = users_.size();
+      check_users_ = true;
+      report_.catalogue_users = src.users->ids.size();
+    }
+    if (src.items) {
+      for (const auto& id : src.items->ids) items_.intern(id);
+      known_items_ = items_.size();
+      check_items_ = true;
+      report_.catalogue_items = src.items->ids.size();
+    }
+  }
+
+  void bad_row(const DataError& e, std::string_view code) override {
+    report_.add({Severity::Error, e.file(), e.line(), e.field(), std::string(code), e.message()});
+  }
+
+  void row(const RawInteraction& r) override {
+    ++report_.rows;
+    ++report_.events[static_cast<int>(r.event)];
+    std::uint32_t u = users_.intern(r.user), i = items_.intern(r.item);
+    if (u >= seen_users_.size()) seen_users_.resize(u + 1, false);
+    if (i >= seen_items_.size()) seen_items_.resize(i + 1, false);
+    seen_users_[u] = true;
+    seen_items_[i] = true;
+    if (check_users_ && u >= known_users_)
+      add(Severity::Warning, r.line, "user_id", "unknown_user", "user '" + std::string(r.user) + "' is not in the users file");
+    if (check_items_ && i >= known_items_)
+      add(Severity::Warning, r.line, "item_id", "unknown_item", "item '" + std::string(r.item) + "' is not in the items file");
+    if (r.event == Event::Rating && (r.value < rating_min_ || r.value > rating_max_)) {
+      std::ostringstream msg;
+      msg << "rating " << r.value << " outside " << rating_min_ << ".." << rating_max_;
+      add(Severity::Error, r.line, "value", "rating_out_of_range", msg.str());
+    }
+    if (r.timestamp < kEarliestPlausible || r.timestamp > now_ + kFutureSlack) {
+      add(Severity::Error, r.line, "timestamp", "impossible_timestamp",
+          format_iso8601(r.timestamp) + (r.timestamp < kEarliestPlausible ? " is before 1995" : " is in the future"));
+    }
+    if (report_.rows == 1) report_.time_min = report_.time_max = r.timestamp;
+    report_.time_min = std::min(report_.time_min, r.timestamp);
+    report_.time_max = std::max(report_.time_max, r.timestamp);
+    keys_.push_back({u, i, r.timestamp, r.event, r.line});
+  }
+
+  // Same user, item, event and timestamp twice: a logging or export bug.
+  void report_duplicates() {
+    std::sort(keys_.begin(), keys_.end(), [](const RowKey& a, const RowKey& b) {
+      return a.tie() != b.tie() ? a.tie() < b.tie() : a.line < b.line;
+    });
+    std::vector<std::pair<std::size_t, std::size_t>> duplicates;  // (line, first line)
+    for (std::size_t k = 1, first = 0; k < keys_.size(); ++k) {
+      if (keys_[k].tie() == keys_[first].tie())
+        duplicates.emplace_back(keys_[k].line, keys_[first].line);
+      else
+        first = k;
+    }
+    std::sort(duplicates.begin(), duplicates.end());
+    for (auto [line, first] : duplicates)
+      add(Severity::Error, line, "", "duplicate_row",
+          "same user, item, event and timestamp as line " + std::to_string(first));
+    report_.users = static_cast<std::size_t>(std::count(seen_users_.begin(), seen_users_.end(), true));
+    report_.items = static_cast<std::size_t>(std::count(seen_items_.begin(), seen_items_.end(), true));
+  }
+
+ private:
+  void add(Severity severity, std::size_t line, std::string field, std::string code, std::string message) {
+    report_.add({severity, file_, line, std::move(field), std::move(code), std::move(message)});
+  }
+
+  ValidationReport& report_;
+  std::int64_t now_;
+  std::string file_;
+  float rating_min_ = 1, rating_max_ = 5;
+  IdMap users_, items_;
+  std::size_t known_users_ = 0, known_items_ = 0;
+  bool check_users_ = false, check_items_ = false;
+  std::vector<bool> seen_users_, seen_items_;
+  std::vector<RowKey> keys_;
+};
+
+void check_prices(const RawEntityFile& items, ValidationReport& report) {
+  int price = -1;
+  for (std::size_t c = 0; c < items.columns.size(); ++c)
+    if (iequals(items.columns[c], "price")) price = static_cast<int>(c);
+  if (price < 0) return;
+  std::string file = items.path.filename().string();
+  for (std::size_t r = 0; r < items.values.size(); ++r) {
+    const std::string& text = items.values[r][price];
+    if (text.empty()) continue;
+    auto value = parse_double(text);
+    if (!value)
+      report.add({Severity::Error, file, items.lines[r], items.columns[price], "non_numeric_value",
+                  "price is not a number: '" + text + "'"});
+    else if (*value < 0)
+      report.add({Severity::Error, file, items.lines[r], items.columns[price], "negative_price",
+                  "negative price " + text});
+  }
+}
+
+std::string issue_code_for(const DataError& e) {
+  const std::string& m = e.message();
+  if (m.rfind("missing", 0) == 0 && e.line() == 0) return "missing_file";
+  if (m.find("empty") != std::string::npos && e.line() == 0) return "empty_file";
+  return "malformed_file";
+}
+
+}  // namespace
+
+void ValidationReport::add(ValidationIssue issue) {
+  (issue.severity == ValidationIssue::Severity::Error ? errors : warnings) += 1;
+  if (++counts[issue.code] <= kExamplesPerCode) issues.push_back(std::move(issue));
+}
+
+ValidationReport validate_dataset(const std::filesystem::path& path, const LoadOptions& options, std::int64_t now) {
+  if (now == 0)
+    now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  ValidationReport report;
+  report.path = path.string();
+  Collector collector(report, now);
+  try {
+    DatasetSources src = open_sources(path, options, collector);
+    report.format = src.format;
+    collector.set_source(src);
+    if (src.items) check_prices(*src.items, report);
+    src.read_interactions(collector);
+    collector.report_duplicates();
+  } catch (const DataError& e) {
+    report.add({Severity::Error, e.file(), e.line(), e.field(), issue_code_for(e), e.message()});
+  }
+  if (report.users > 0 && report.items > 0)
+    report.sparsity = 1.0 - static_cast<double>(report.rows) / (static_cast<double>(report.users) * report.items);
+  return report;
+}
+
+nlohmann::json ValidationReport::to_json() const {
+  nlohmann::json events_json = nlohmann::json::object();
+  for (int e = 0; e < kNumEvents; ++e) events_json[std::string(event_name(static_cast<Event>(e)))] = events[e];
+  nlohmann::json issues_json = nlohmann::json::array();
+  for (const auto& i : issues)
+    issues_json.push_back({{"severity", i.severity == ValidationIssue::Severity::Error ? "error" : "warning"},
+                           {"file", i.file},
+                           {"line", i.line},
+                           {"field", i.field},
+                           {"code", i.code},
+                           {"message", i.message}});
+  nlohmann::json summary = {{"rows", rows},
+                            {"users", users},
+                            {"items", items},
+                            {"catalogue_users", catalogue_users},
+                            {"catalogue_items", catalogue_items},
+                            {"sparsity", sparsity},
+                            {"events", events_json}};
+  if (rows > 0) summary["time_range"] = {format_iso8601(time_min), format_iso8601(time_max)};
+  return {{"path", path},          {"format", format}, {"ok", ok()},   {"errors", errors},
+          {"warnings", warnings},  {"summary", summary}, {"counts", counts}, {"issues", issues_json}};
+}
+
+std::string ValidationReport::to_text() const {
+  std::ostringstream out;
+  out << "Dataset " << path << " (" << (format.empty() ? "unknown format" : format) << ")\n";
+  out << "  rows " << rows << ", users " << users << ", items " << items;
+  if (users > 0 && items > 0) out << ", sparsity " << sparsity * 100.0 << "%";
+  out << "\n  events:";
+  for (int e = 0; e < kNumEvents; ++e) out << " " << event_name(static_cast<Event>(e)) << "=" << events[e];
+  out << "\n";
+  if (catalogue_users || catalogue_items)
+    out << "  catalogue: " << catalogue_users << " users, " << catalogue_items << " items\n";
+  if (rows > 0) out << "  time range " << format_iso8601(time_min) << " .. " << format_iso8601(time_max) << "\n";
+  for (const auto& i : issues) {
+    out << (i.severity == ValidationIssue::Severity::Error ? "error   " : "warning ") << i.file;
+    if (i.line > 0) out << ":" << i.line;
+    out << ": ";
+    if (!i.field.empty()) out << "field '" << i.field << "': ";
+    out << i.message << " [" << i.code << "]\n";
+  }
+  for (const auto& [code, count] : counts)
+    if (count > kExamplesPerCode) out << "  ... " << count - kExamplesPerCode << " more " << code << "\n";
+  out << (ok() ? "OK" : "FAILED") << ": " << errors << " error(s), " << warnings << " warning(s)\n";
+  return out.str();
+}
+
+}  // namespace hybridrec
