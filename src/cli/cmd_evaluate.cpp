@@ -1,8 +1,96 @@
+#include <fmt/format.h>
+
+#include <iostream>
+#include <map>
+
+#include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "eval/evaluator.h"
+#include "eval/result_report.h"
+#include "model/baselines.h"
+#include "train/model_bundle.h"
+#include "train/pipeline.h"
 
 namespace hybridrec::cli {
 
-// Placeholder until the subsystem lands; replaced by the real command.
-void register_evaluate(CLI::App& app) { (void)app; }
+namespace {
+struct EvaluateArgs {
+  std::string model_dir;
+  DataOptions data;
+  std::string part = "test";
+  std::string ks = "5,10,20";
+  std::string baselines = "popularity,category,random";
+  std::string out;
+  std::string group_by;
+  bool json = false;
+};
+
+// Evaluation needs the dense indices the model was trained with; a dataset that
+// maps ids differently would silently score the wrong users.
+void require_same_ids(const IdMap& model, const IdMap& data, const char* what, const std::string& path) {
+  if (model.size() != data.size() || model.ids() != data.ids())
+    throw Error(fmt::format("{} ids of {} differ from the model's {} id map ({} vs {} ids): evaluate on the data the "
+                            "model was trained on",
+                            what, path, what, data.size(), model.size()));
+}
+}  // namespace
+
+void register_evaluate(CLI::App& app) {
+  auto args = std::make_shared<EvaluateArgs>();
+  auto* cmd = app.add_subcommand("evaluate", "evaluate a trained model against the baselines on a split");
+  cmd->add_option("--model", args->model_dir, "model folder written by 'hybridrec train'")->required();
+  add_data_options(*cmd, args->data, false);
+  cmd->add_option("--split", args->part, "part to evaluate")->check(CLI::IsMember({"test", "validation"}))->capture_default_str();
+  cmd->add_option("--k", args->ks, "cut-offs, comma separated")->capture_default_str();
+  cmd->add_option("--baselines", args->baselines, "baselines to compare with (comma separated, or 'none')")->capture_default_str();
+  cmd->add_option("--group-by", args->group_by, "user attribute for the fairness metrics (default: the first categorical one)");
+  cmd->add_option("--out", args->out, "result file (default: the model folder's metrics.json)");
+  cmd->add_flag("--json", args->json, "print the result JSON instead of the table");
+  cmd->callback([args] {
+    ModelBundle bundle = ModelBundle::load(args->model_dir);
+    const nlohmann::json& td = bundle.config.at("training_data");
+    std::string data_path = args->data.path.empty() ? td.at("path").get<std::string>() : args->data.path;
+    LoadOptions load = args->data.to_load_options();
+    if (args->data.path.empty()) load.format = td.value("format", std::string("auto"));
+    Dataset dataset = load_dataset(data_path, load);
+    require_same_ids(bundle.users, dataset.users, "user", data_path);
+    require_same_ids(bundle.items, dataset.items, "item", data_path);
+    Split split = make_split(dataset, split_config_from(bundle.config));
+
+    EvalOptions options;
+    options.part = args->part;
+    options.ks = parse_k_list(args->ks);
+    options.group_by = args->group_by;
+    options.threads = bundle.config["training"].value("threads", 2);
+    options.seed = bundle.config["training"].value("seed", std::uint64_t{42});
+
+    TrainingContext ctx{&dataset, &split, nullptr, bundle.config, options.seed, options.threads};
+    auto popularity = make_baseline("popularity");
+    popularity->fit(ctx);
+    nlohmann::json model_metrics = evaluate(*bundle.recommender, dataset, split, options, popularity.get());
+    std::map<std::string, nlohmann::json> baseline_metrics;
+    if (args->baselines != "none") {
+      std::stringstream ss(args->baselines);
+      std::string name;
+      while (std::getline(ss, name, ',')) {
+        if (name.empty() || name == bundle.type()) continue;
+        auto model = make_baseline(name);
+        model->fit(ctx);
+        baseline_metrics[name] = evaluate(*model, dataset, split, options, popularity.get());
+      }
+    }
+    std::string version = bundle.config.value("model_version", std::string("unregistered"));
+    nlohmann::json report = make_result_report(version, model_metrics, baseline_metrics);
+    std::filesystem::path out = args->out.empty() ? std::filesystem::path(args->model_dir) / "metrics.json"
+                                                  : std::filesystem::path(args->out);
+    write_json_atomic(out, report);
+    if (args->json)
+      std::cout << report.dump(2) << "\n";
+    else
+      std::cout << format_metrics_table(report) << "\nwritten to " << out.string() << "\n";
+  });
+}
 
 }  // namespace hybridrec::cli

@@ -1,0 +1,232 @@
+#include "train/pipeline.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <fmt/format.h>
+#include <map>
+#include <unordered_map>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "data/features.h"
+#include "data/negative_sampling.h"
+#include "eval/evaluator.h"
+#include "eval/result_report.h"
+#include "model/baselines.h"
+#include "model/network.h"
+#include "train/config.h"
+#include "train/model_bundle.h"
+#include "train/neural_recommender.h"
+
+namespace hybridrec {
+
+namespace {
+
+std::string iso_date(std::int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+EvalOptions eval_options(const nlohmann::json& config, const std::string& part, bool ranking_only) {
+  EvalOptions o;
+  o.part = part;
+  o.ranking_only = ranking_only;
+  if (config.contains("evaluation") && config["evaluation"].contains("k"))
+    o.ks = config["evaluation"]["k"].get<std::vector<int>>();
+  if (config.contains("evaluation") && config["evaluation"].contains("group_by"))
+    o.group_by = config["evaluation"]["group_by"].get<std::string>();
+  o.threads = config["training"].value("threads", 2);
+  o.seed = config["training"].value("seed", 42);
+  o.negatives_per_positive = config["data"].value("negative_sampling_ratio", 4);
+  return o;
+}
+
+std::vector<std::string> baseline_names(const nlohmann::json& config) {
+  if (config.contains("evaluation") && config["evaluation"].contains("baselines"))
+    return config["evaluation"]["baselines"].get<std::vector<std::string>>();
+  return {"popularity", "category", "random"};
+}
+
+nlohmann::json training_data_summary(const Dataset& dataset, const Split& split) {
+  std::int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (auto idx : split.train) {
+    lo = std::min(lo, dataset.interactions[idx].timestamp);
+    hi = std::max(hi, dataset.interactions[idx].timestamp);
+  }
+  return {{"path", std::filesystem::absolute(dataset.path).string()},
+          {"format", dataset.format},
+          {"start_date", split.train.empty() ? "" : iso_date(lo)},
+          {"end_date", split.train.empty() ? "" : iso_date(hi)},
+          {"num_samples", split.train.size()},
+          {"num_users", dataset.num_users()},
+          {"num_items", dataset.num_items()},
+          {"num_interactions", dataset.interactions.size()}};
+}
+
+}  // namespace
+
+SplitConfig split_config_from(const nlohmann::json& config) {
+  SplitConfig s;
+  const auto& d = config.at("data");
+  s.strategy = d.value("split", s.strategy);
+  s.train_ratio = d.value("train_ratio", s.train_ratio);
+  s.val_ratio = d.value("val_ratio", s.val_ratio);
+  s.test_ratio = d.value("test_ratio", s.test_ratio);
+  s.last_n = d.value("last_n", s.last_n);
+  s.seed = d.value("split_seed", config.at("training").value("seed", std::uint64_t{42}));
+  return s;
+}
+
+std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const float event_weights[4]) {
+  // One positive per (user, item) pair, weighted by its strongest event: a
+  // purchase after three views is one positive of purchase weight, not four.
+  std::unordered_map<std::uint64_t, std::uint32_t> index;
+  index.reserve(split.train.size());
+  std::vector<Positive> positives;
+  positives.reserve(split.train.size());
+  for (auto idx : split.train) {
+    const Interaction& it = dataset.interactions[idx];
+    float w = event_weights[static_cast<int>(it.event)];
+    if (w <= 0.0f) continue;
+    std::uint64_t key = (static_cast<std::uint64_t>(it.user) << 32) | it.item;
+    auto [pos, inserted] = index.emplace(key, static_cast<std::uint32_t>(positives.size()));
+    if (inserted)
+      positives.push_back({it.user, it.item, w});
+    else
+      positives[pos->second].weight = std::max(positives[pos->second].weight, w);
+  }
+  return positives;
+}
+
+std::unique_ptr<Recommender> refit_baseline(const nlohmann::json& config) {
+  const auto& td = config.at("training_data");
+  LoadOptions load;
+  load.format = td.value("format", std::string("auto"));
+  Dataset dataset = load_dataset(td.at("path").get<std::string>(), load);
+  Split split = make_split(dataset, split_config_from(config));
+  auto model = make_baseline(config.at("model").at("type").get<std::string>());
+  TrainingContext ctx{&dataset, &split, nullptr, config, config["training"].value("seed", std::uint64_t{42}),
+                      config["training"].value("threads", 2)};
+  model->fit(ctx);
+  return model;
+}
+
+TrainResult run_training(const TrainRequest& request) {
+  auto t_start = std::chrono::steady_clock::now();
+  Progress progress(request.progress);
+  const nlohmann::json& config = request.config;
+  const TrainingConfig tc = TrainingConfig::from_json(config);
+  const std::string type = config.at("model").at("type").get<std::string>();
+  const bool neural = type == "ncf" || type == "hybrid";
+
+  Dataset dataset = load_dataset(request.data, request.load);
+  progress.log(fmt::format("loaded {} ({}): {} interactions, {} users, {} items", request.data.string(), dataset.format,
+                           dataset.interactions.size(), dataset.num_users(), dataset.num_items()));
+  Split split = make_split(dataset, split_config_from(config));
+  progress.log(fmt::format("split {}: train {}, validation {}, test {}", split.config.strategy, split.train.size(),
+                           split.validation.size(), split.test.size()));
+
+  FeatureBuilder builder = FeatureBuilder::fit(dataset, split);
+  FeatureSet features = builder.transform(dataset, split);
+
+  TrainingContext ctx{&dataset, &split, &features, config, tc.seed, tc.threads};
+  std::map<std::string, std::unique_ptr<Recommender>> baselines;
+  for (const auto& name : baseline_names(config)) {
+    baselines[name] = make_baseline(name);
+    baselines[name]->fit(ctx);
+  }
+  if (!baselines.count("popularity")) {
+    baselines["popularity"] = make_baseline("popularity");
+    baselines["popularity"]->fit(ctx);
+  }
+  const Recommender* popularity = baselines["popularity"].get();
+
+  ModelBundle bundle;
+  bundle.config = config;
+  bundle.config["training_data"] = training_data_summary(dataset, split);
+  bundle.config["split"] = {{"strategy", split.config.strategy},
+                            {"train_ratio", split.config.train_ratio},
+                            {"val_ratio", split.config.val_ratio},
+                            {"test_ratio", split.config.test_ratio},
+                            {"seed", split.config.seed}};
+  bundle.users = dataset.users;
+  bundle.items = dataset.items;
+  bundle.feature_builder = builder;
+  bundle.seen = user_train_items(dataset, split.train);
+  {
+    auto pop = weighted_item_popularity(dataset, split, PopularityWeights::from_config(config));
+    bundle.popularity.assign(pop.begin(), pop.end());
+  }
+
+  TrainResult result;
+  const Recommender* evaluated = nullptr;
+  std::unique_ptr<NeuralRecommender> neural_view;
+  if (neural) {
+    ModelConfig mc = ModelConfig::from_json(config.at("model"));
+    bundle.features = std::move(features);
+    bundle.network = Network::create(mc, dataset.num_users(), dataset.num_items(),
+                                     type == "hybrid" ? &bundle.features : nullptr, tc.seed);
+    Network& net = *bundle.network;
+    std::vector<bool> users_seen(dataset.num_users(), false), items_seen(dataset.num_items(), false);
+    for (auto idx : split.train) {
+      users_seen[dataset.interactions[idx].user] = true;
+      items_seen[dataset.interactions[idx].item] = true;
+    }
+    auto positives = collect_positives(dataset, split, tc.event_weights);
+    NegativeSampler sampler(bundle.seen, dataset.num_items());
+    NegativeDraw draw = [&sampler](std::uint32_t user, Rng& rng) { return sampler.sample(user, rng); };
+    EvalOptions val_options = eval_options(config, split.validation.empty() ? "test" : "validation", true);
+    if (split.validation.empty())
+      progress.log("warning: the split has no validation part; early stopping watches the test part");
+    neural_view = std::make_unique<NeuralRecommender>(net);
+    ValidationFn validate = [&](const Network& n) {
+      const_cast<Network&>(n).set_seen(users_seen, items_seen);
+      nlohmann::json r = evaluate(*neural_view, dataset, split, val_options, popularity);
+      return r.at("ranking");
+    };
+    Trainer trainer(net, tc, progress);
+    if (request.on_epoch) trainer.set_epoch_callback(request.on_epoch);
+    result.outcome = trainer.fit(positives, draw, validate, request.out / "checkpoint", request.resume);
+    net.set_seen(users_seen, items_seen);
+    evaluated = neural_view.get();
+  } else {
+    if (!baselines.count(type)) {
+      baselines[type] = make_baseline(type);
+      baselines[type]->fit(ctx);
+    }
+    evaluated = baselines[type].get();
+  }
+  result.history = result.outcome.history;
+
+  // Test evaluation of the model and every baseline with the same code and options.
+  EvalOptions test_options = eval_options(config, "test", false);
+  progress.log("evaluating on the test part...");
+  nlohmann::json model_metrics = evaluate(*evaluated, dataset, split, test_options, popularity);
+  std::map<std::string, nlohmann::json> baseline_metrics;
+  for (const auto& [name, model] : baselines) {
+    if (name == type) continue;
+    if (std::find(baseline_names(config).begin(), baseline_names(config).end(), name) == baseline_names(config).end())
+      continue;
+    baseline_metrics[name] = evaluate(*model, dataset, split, test_options, popularity);
+  }
+  result.report = make_result_report(request.model_version, model_metrics, baseline_metrics);
+  result.report["training"] = {{"epochs_run", result.outcome.epochs_run},
+                               {"best_epoch", result.outcome.best_epoch},
+                               {"stop_reason", result.outcome.stop_reason},
+                               {"resumed", result.outcome.resumed}};
+  result.data_summary = bundle.config["training_data"];
+  result.data_summary["split"] = split_statistics(dataset, split);
+
+  bundle.save(request.out);
+  write_json_atomic(request.out / "metrics.json", result.report);
+  write_json_atomic(request.out / "training_history.json", result.history);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  return result;
+}
+
+}  // namespace hybridrec

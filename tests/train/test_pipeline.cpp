@@ -1,0 +1,134 @@
+// End-to-end training: the artifact set, the result format, resume to the same
+// result, and cold start through the content branch.
+#include <gtest/gtest.h>
+
+#include "core/atomic_file.h"
+#include "data/generator.h"
+#include "model/safetensors.h"
+#include "test_support.h"
+#include "train/config.h"
+#include "train/model_bundle.h"
+#include "train/pipeline.h"
+
+using namespace hybridrec;
+
+namespace {
+
+std::filesystem::path small_shop(const std::string& name) {
+  auto dir = hybridrec::testing::scratch_dir(name);
+  GeneratorConfig g;
+  g.users = 300;
+  g.items = 120;
+  g.interactions = 12000;
+  g.seed = 5;
+  write_shop(generate_shop(g), dir / "shop");
+  return dir;
+}
+
+TrainRequest small_request(const std::filesystem::path& dir, const std::string& type, int epochs) {
+  TrainRequest r;
+  r.data = dir / "shop";
+  r.config = default_config();
+  r.config["model"]["type"] = type;
+  r.config["model"]["embedding_dim"] = 16;
+  r.config["model"]["hidden_layers"] = {32, 16, 8};
+  r.config["training"]["num_epochs"] = epochs;
+  r.config["training"]["early_stopping_patience"] = 0;  // run every epoch
+  r.out = dir / "model";
+  r.progress = Progress::Mode::Quiet;
+  return r;
+}
+
+std::vector<float> weights(const std::filesystem::path& model_dir) {
+  std::vector<float> all;
+  for (const auto& t : load_safetensors(model_dir / "model.safetensors")) all.insert(all.end(), t.data.begin(), t.data.end());
+  return all;
+}
+
+}  // namespace
+
+TEST(Pipeline, WritesTheSpecificationsArtifactSetAndResultFormat) {
+  auto dir = small_shop("artifacts");
+  TrainResult result = run_training(small_request(dir, "hybrid", 2));
+  for (const char* f : {"model.safetensors", "user_id_map.json", "item_id_map.json", "config.json", "metrics.json",
+                        "training_history.json", "feature_stats.json"})
+    EXPECT_TRUE(std::filesystem::exists(dir / "model" / f)) << f;
+  auto history = read_json(dir / "model" / "training_history.json");
+  ASSERT_EQ(history.size(), 2u);
+  for (const char* key : {"epoch", "train_loss", "val_ndcg@10", "lr", "seconds", "samples_per_second"})
+    EXPECT_TRUE(history[0].contains(key)) << key;
+  auto metrics = read_json(dir / "model" / "metrics.json");
+  for (const char* key : {"model_version", "timestamp", "metrics", "comparison_to_baseline"})
+    EXPECT_TRUE(metrics.contains(key)) << key;
+  for (const char* section : {"ranking", "prediction", "business", "fairness"})
+    EXPECT_TRUE(metrics["metrics"].contains(section)) << section;
+  EXPECT_TRUE(metrics["metrics"]["ranking"].contains("ndcg@10"));
+}
+
+TEST(Pipeline, ResumeAfterInterruptionGivesTheSameModel) {
+  auto dir = small_shop("resume");
+  auto straight = small_request(dir, "ncf", 3);
+  straight.out = dir / "straight";
+  run_training(straight);
+
+  auto interrupted = small_request(dir, "ncf", 2);  // "killed" after epoch 2
+  interrupted.out = dir / "resumed";
+  run_training(interrupted);
+  auto resumed = small_request(dir, "ncf", 3);
+  resumed.out = dir / "resumed";
+  resumed.resume = true;
+  TrainResult r = run_training(resumed);
+  EXPECT_TRUE(r.outcome.resumed);
+  EXPECT_EQ(r.history.size(), 3u);
+  EXPECT_EQ(weights(dir / "straight"), weights(dir / "resumed"));
+}
+
+TEST(Pipeline, SameSeedGivesBitIdenticalModels) {
+  auto dir = small_shop("determinism");
+  auto a = small_request(dir, "hybrid", 1);
+  a.out = dir / "a";
+  auto b = a;
+  b.out = dir / "b";
+  run_training(a);
+  run_training(b);
+  EXPECT_EQ(weights(dir / "a"), weights(dir / "b"));
+}
+
+TEST(Pipeline, DivergingLossStopsWithAClearMessage) {
+  auto dir = small_shop("nan");
+  auto r = small_request(dir, "ncf", 2);
+  r.config["training"]["learning_rate"] = 1e30;
+  r.config["training"]["loss_function"] = "BCELoss";
+  try {
+    run_training(r);
+    GTEST_SKIP() << "this learning rate did not diverge";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("diverged"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Pipeline, SavedModelLoadsAndServesKnownAndNewUsers) {
+  auto dir = small_shop("serve");
+  run_training(small_request(dir, "hybrid", 2));
+  ModelBundle bundle = ModelBundle::load(dir / "model");
+  std::string path;
+  auto top = bundle.recommend(0, 5, &path);
+  ASSERT_EQ(top.size(), 5u);
+  EXPECT_EQ(path, "model");
+  for (auto s : top) EXPECT_FALSE(std::binary_search(bundle.seen[0].begin(), bundle.seen[0].end(), s.item));
+  auto fresh = bundle.recommend_new_user({{"age_group", "25-34"}, {"segment", "premium"}}, 5, &path);
+  EXPECT_EQ(path, "content");
+  EXPECT_EQ(fresh.size(), 5u);
+}
+
+TEST(Pipeline, CorruptModelFileIsReportedByName) {
+  auto dir = small_shop("corrupt");
+  run_training(small_request(dir, "ncf", 1));
+  write_file_atomic(dir / "model" / "model.safetensors", "garbage");
+  try {
+    ModelBundle::load(dir / "model");
+    FAIL() << "loading a corrupt model must fail";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("model.safetensors"), std::string::npos) << e.what();
+  }
+}
