@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Loads a model folder with python/hybridrec/load.py and prints its predictions as JSON.
 
-Usage: /usr/bin/python3 python/tests/check_scores.py MODEL_DIR [PAIRS_JSON]
-PAIRS_JSON (default MODEL_DIR/pairs.json) is {"pairs": [[user_index, item_index], ...]}.
-Prints {"type", "num_users", "num_items", "user_ids", "item_ids", "predictions"} where
-predictions[k] is sigmoid(logit) of pairs[k]. tests/model/test_python_loader.cpp
-compares them with the C++ Network::predict.
+Usage: /usr/bin/python3 python/tests/check_scores.py MODEL_DIR [MODEL_DIR ...]
+Each MODEL_DIR/pairs.json is {"pairs": [[user_index, item_index], ...]}. Prints one JSON
+object {MODEL_DIR: {"type", "class", "user_ids", "item_ids", "predictions"}} where
+predictions[k] is sigmoid(logit) of pairs[k]. Several folders per call because
+importing torch dominates the run time. tests/model/test_python_loader.cpp compares
+the predictions with the C++ Network::predict.
 """
 import json
 import os
@@ -15,10 +16,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from hybridrec.load import load_model, score  # noqa: E402
 
 
-def main():
-    model_dir = sys.argv[1]
-    pairs_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(model_dir, "pairs.json")
-    with open(pairs_path, encoding="utf-8") as f:
+def check(model_dir):
+    with open(os.path.join(model_dir, "pairs.json"), encoding="utf-8") as f:
         pairs = json.load(f)["pairs"]
     bundle = load_model(model_dir)
     model, user_ids, item_ids = bundle  # the documented unpacking
@@ -31,9 +30,14 @@ def main():
         values = score(bundle, u, [i for _, i in entries]).tolist()
         for (k, _), v in zip(entries, values):
             predictions[k] = v
-    json.dump({"type": bundle.config["model"]["type"], "class": type(model).__name__,
-               "num_users": len(user_ids), "num_items": len(item_ids), "user_ids": user_ids,
-               "item_ids": item_ids, "predictions": predictions}, sys.stdout)
+    return {"type": bundle.config["model"]["type"], "class": type(model).__name__, "user_ids": user_ids,
+            "item_ids": item_ids, "predictions": predictions}
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    json.dump({d: check(d) for d in sys.argv[1:]}, sys.stdout)
     sys.stdout.write("\n")
 
 

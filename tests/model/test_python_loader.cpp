@@ -131,26 +131,20 @@ void write_documented_layout(const fs::path& dir, const Network& net, const Feat
   make_ids("i", kItems).save(dir / "item_id_map.json");
 }
 
-// Runs check_scores.py on every (user, item) pair and returns its JSON answer.
-nlohmann::json python_scores(const fs::path& dir) {
-  nlohmann::json pairs = nlohmann::json::array();
-  for (std::size_t u = 0; u < kUsers; ++u)
-    for (std::size_t i = 0; i < kItems; ++i) pairs.push_back({u, i});
-  write_json_atomic(dir / "pairs.json", {{"pairs", pairs}});
-  const std::string command = "cd '" + std::string(HYBRIDREC_SOURCE_DIR) + "' && " + kPython +
-                              " python/tests/check_scores.py '" + dir.string() + "' > '" +
-                              (dir / "scores.json").string() + "' 2> '" + (dir / "stderr.txt").string() + "'";
-  int rc = std::system(command.c_str());
-  if (rc != 0) {
-    ADD_FAILURE() << "check_scores.py failed (" << rc << "):\n" << read_file(dir / "stderr.txt");
-    return nullptr;
-  }
-  return read_json(dir / "scores.json");
+void write_bundle_layout(const fs::path& dir, const std::string& type) {
+  ModelBundle bundle;
+  bundle.features = random_feature_set();
+  bundle.network = trained_network(type, bundle.features);
+  bundle.config = {{"model", bundle.network->config().to_json()}};
+  bundle.users = make_ids("u", kUsers);
+  bundle.items = make_ids("i", kItems);
+  bundle.seen.assign(kUsers, {});
+  bundle.popularity.assign(kItems, 0.0f);
+  bundle.save(dir);
 }
 
-void expect_python_matches(const fs::path& dir, const Network& net, const std::string& python_class) {
-  auto answer = python_scores(dir);
-  ASSERT_FALSE(answer.is_null());
+void expect_python_matches(const nlohmann::json& answer, const Network& net, const std::string& python_class) {
+  ASSERT_TRUE(answer.is_object()) << "no answer from check_scores.py";
   EXPECT_EQ(answer.at("class"), python_class);
   EXPECT_EQ(answer.at("user_ids"), nlohmann::json(make_ids("u", kUsers).ids()));
   EXPECT_EQ(answer.at("item_ids"), nlohmann::json(make_ids("i", kItems).ids()));
@@ -174,34 +168,48 @@ void expect_python_matches(const fs::path& dir, const Network& net, const std::s
   EXPECT_GT(spread, 1e-3);
 }
 
-class PythonLoader : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(PythonLoader, DocumentedLayoutGivesSamePredictionsInPyTorch) {
+// One test for the four folders (ncf, hybrid) x (documented layout, ModelBundle::save)
+// so that torch is imported once: that import costs seconds, the rest milliseconds.
+TEST(PythonLoader, ModelFoldersWrittenInCppScoreTheSameInPyTorch) {
   REQUIRE_TORCH();
+  const auto root = testing::scratch_dir("models");
   const auto features = random_feature_set();
-  auto net = trained_network(GetParam(), features);
-  auto dir = testing::scratch_dir("model");
-  write_documented_layout(dir, *net, features);
-  expect_python_matches(dir, *net, GetParam() == "ncf" ? "NeuralCollaborativeFiltering" : "HybridRecommender");
-}
+  nlohmann::json pairs = nlohmann::json::array();
+  for (std::size_t u = 0; u < kUsers; ++u)
+    for (std::size_t i = 0; i < kItems; ++i) pairs.push_back({u, i});
 
-TEST_P(PythonLoader, TrainerModelBundleLoadsInPyTorch) {
-  REQUIRE_TORCH();
-  ModelBundle bundle;
-  bundle.features = random_feature_set();
-  bundle.network = trained_network(GetParam(), bundle.features);
-  bundle.config = {{"model", bundle.network->config().to_json()}};
-  bundle.users = make_ids("u", kUsers);
-  bundle.items = make_ids("i", kItems);
-  bundle.seen.assign(kUsers, {});
-  bundle.popularity.assign(kItems, 0.0f);
-  auto dir = testing::scratch_dir("bundle");
-  bundle.save(dir);
-  expect_python_matches(dir, *bundle.network, GetParam() == "ncf" ? "NeuralCollaborativeFiltering" : "HybridRecommender");
-}
+  struct Case { std::string type; bool via_bundle; fs::path dir; };
+  std::vector<Case> cases;
+  std::string dirs;
+  for (const std::string type : {"ncf", "hybrid"})
+    for (bool via_bundle : {false, true}) {
+      Case c{type, via_bundle, root / (type + (via_bundle ? "_bundle" : "_documented"))};
+      fs::create_directories(c.dir);
+      if (via_bundle)
+        write_bundle_layout(c.dir, type);
+      else
+        write_documented_layout(c.dir, *trained_network(type, features), features);
+      write_json_atomic(c.dir / "pairs.json", {{"pairs", pairs}});
+      dirs += " '" + c.dir.string() + "'";
+      cases.push_back(c);
+    }
 
-INSTANTIATE_TEST_SUITE_P(Models, PythonLoader, ::testing::Values("ncf", "hybrid"),
-                         [](const auto& info) { return info.param; });
+  const std::string command = "cd '" + std::string(HYBRIDREC_SOURCE_DIR) + "' && " + kPython +
+                              " python/tests/check_scores.py" + dirs + " > '" + (root / "scores.json").string() +
+                              "' 2> '" + (root / "stderr.txt").string() + "'";
+  const int rc = std::system(command.c_str());
+  ASSERT_EQ(rc, 0) << "check_scores.py failed:\n" << read_file(root / "stderr.txt");
+  const auto answers = read_json(root / "scores.json");
+
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.dir.filename().string());
+    // Rebuilt from the same seeds, the network predicts exactly what was saved.
+    auto net = trained_network(c.type, features);
+    ASSERT_TRUE(answers.contains(c.dir.string()));
+    expect_python_matches(answers.at(c.dir.string()), *net,
+                          c.type == "ncf" ? "NeuralCollaborativeFiltering" : "HybridRecommender");
+  }
+}
 
 }  // namespace
 }  // namespace hybridrec
