@@ -5,6 +5,7 @@
 //   bench_load --rows 1000000       # smaller file
 //   bench_load --path DIR_OR_FILE   # any dataset load_dataset understands
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <chrono>

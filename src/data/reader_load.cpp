@@ -45,16 +45,17 @@ class LoadErrors : public RowErrorHandler {
 
 class DatasetBuilder : public InteractionSink {
  public:
-  DatasetBuilder(Dataset& dataset, RowErrorHandler& errors) : dataset_(dataset), errors_(errors) {}
+  DatasetBuilder(Dataset& dataset, RowErrorHandler& errors)
+      : dataset_(dataset), errors_(errors), users_(dataset.users), items_(dataset.items) {}
   void row(const RawInteraction& r) override {
-    dataset_.interactions.push_back(
-        Interaction{r.timestamp, dataset_.users.intern(r.user), dataset_.items.intern(r.item), r.value, r.event});
+    dataset_.interactions.push_back(Interaction{r.timestamp, users_.intern(r.user), items_.intern(r.item), r.value, r.event});
   }
   void bad_row(const DataError& error, std::string_view code) override { errors_.bad_row(error, code); }
 
  private:
   Dataset& dataset_;
   RowErrorHandler& errors_;
+  detail::IdCache users_, items_;
 };
 
 std::vector<std::uint32_t> intern_catalogue(const std::optional<RawEntityFile>& file, IdMap& map) {

@@ -7,6 +7,7 @@
 
 #include "core/text.h"
 #include "core/timeparse.h"
+#include "data/reader_internal.h"
 
 namespace hybridrec {
 
@@ -36,13 +37,13 @@ class Collector : public InteractionSink {
     rating_min_ = src.rating_min;
     rating_max_ = src.rating_max;
     if (src.users) {
-      for (const auto& id : src.users->ids) users_.intern(id);
+      for (const auto& id : src.users->ids) user_cache_.intern(id);
       known_users_ = users_.size();
       check_users_ = true;
       report_.catalogue_users = src.users->ids.size();
     }
     if (src.items) {
-      for (const auto& id : src.items->ids) items_.intern(id);
+      for (const auto& id : src.items->ids) item_cache_.intern(id);
       known_items_ = items_.size();
       check_items_ = true;
       report_.catalogue_items = src.items->ids.size();
@@ -56,7 +57,7 @@ class Collector : public InteractionSink {
   void row(const RawInteraction& r) override {
     ++report_.rows;
     ++report_.events[static_cast<int>(r.event)];
-    std::uint32_t u = users_.intern(r.user), i = items_.intern(r.item);
+    std::uint32_t u = user_cache_.intern(r.user), i = item_cache_.intern(r.item);
     if (u >= seen_users_.size()) seen_users_.resize(u + 1, false);
     if (i >= seen_items_.size()) seen_items_.resize(i + 1, false);
     seen_users_[u] = true;
@@ -110,6 +111,7 @@ class Collector : public InteractionSink {
   std::string file_;
   float rating_min_ = 1, rating_max_ = 5;
   IdMap users_, items_;
+  detail::IdCache user_cache_{users_}, item_cache_{items_};  // filled in set_source
   std::size_t known_users_ = 0, known_items_ = 0;
   bool check_users_ = false, check_items_ = false;
   std::vector<bool> seen_users_, seen_items_;
