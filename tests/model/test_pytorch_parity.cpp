@@ -190,6 +190,15 @@ TEST_P(PyTorchParity, PredictMatchesSigmoidOfPyTorchLogits) {
   expect_close("predictions", out, f_.at("out.predictions").data);
   EXPECT_NEAR(net_->evaluate_loss(batch_, loss_), f_.at("out.losses").data[0],
               kRel * std::abs(f_.at("out.losses").data[0]) + kAbs);
+
+  // score_all takes another route (the first Linear split into a user and an item
+  // part); its entries for the batch pairs must match PyTorch as well.
+  const std::size_t items = net_->num_items();
+  std::vector<float> all(batch_.size() * items);
+  net_->score_all(batch_.users, all.data());
+  std::vector<float> picked;
+  for (std::size_t k = 0; k < batch_.size(); ++k) picked.push_back(all[k * items + batch_.items[k]]);
+  expect_close("score_all", picked, f_.at("out.predictions").data);
 }
 
 TEST_P(PyTorchParity, OneAdamStepMatchesLossGradientsAndParameters) {
@@ -198,6 +207,16 @@ TEST_P(PyTorchParity, OneAdamStepMatchesLossGradientsAndParameters) {
   EXPECT_NEAR(loss, expected_loss, kRel * std::abs(expected_loss) + kAbs) << "loss";
   expect_same_tensors("gradient", net_->last_gradients(), f_.group("grad."));
   expect_same_tensors("after 1 step", net_->state_dict(), f_.group("step1."));
+}
+
+TEST_P(PyTorchParity, TwoThreadsMatchPyTorchToo) {
+  // The batch is split into per-thread slices whose gradients are summed: a
+  // different summation order, still within the tolerance of PyTorch's result.
+  net_->set_threads(2);
+  float loss = net_->train_step(batch_, loss_, 1);
+  EXPECT_NEAR(loss, f_.at("out.losses").data[0], kRel * std::abs(f_.at("out.losses").data[0]) + kAbs);
+  expect_same_tensors("gradient (2 threads)", net_->last_gradients(), f_.group("grad."));
+  expect_same_tensors("after 1 step (2 threads)", net_->state_dict(), f_.group("step1."));
 }
 
 TEST_P(PyTorchParity, ThreeAdamStepsMatchLossesParametersAndMoments) {
