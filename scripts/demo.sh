@@ -18,8 +18,8 @@ step "validate it"
 "$bin" validate --data "$out/shop"
 step "dataset, split and feature statistics"
 "$bin" stats --data "$out/shop"
-step "train the hybrid model (evaluated on the test part against the baselines)"
-"$bin" train --data "$out/shop" --model hybrid --workspace "$out/workspace" --out "$out/model" --quiet
+step "train the hybrid model, evaluate it against the baselines, log the run, register it as champion"
+"$bin" train --data "$out/shop" --model hybrid --workspace "$out/workspace" --out "$out/model" --promote --quiet
 step "registered models"
 "$bin" models list --workspace "$out/workspace"
 step "recommendations"

@@ -7,6 +7,7 @@
 #include "eval/result_report.h"
 #include "train/config.h"
 #include "train/pipeline.h"
+#include "train/tracked_training.h"
 
 namespace hybridrec::cli {
 
@@ -20,6 +21,9 @@ struct TrainArgs {
   std::string out = "hybridrec-model";
   bool quiet = false;
   bool resume = false;
+  TrackingOptions tracking;
+  std::string version;
+  bool no_track = false, no_register = false;
 };
 }  // namespace
 
@@ -35,6 +39,15 @@ void register_train(CLI::App& app) {
   cmd->add_option("--out", args->out, "artifact folder")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "continue an interrupted run from --out/checkpoint");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
+  cmd->add_option("--workspace", args->tracking.workspace, "workspace for runs, registry and artifacts")->capture_default_str();
+  cmd->add_option("--store", args->tracking.store_url, "postgresql://... to share runs and models with a team (default: SQLite in the workspace)");
+  cmd->add_option("--experiment", args->tracking.experiment, "experiment the run belongs to")->capture_default_str();
+  cmd->add_option("--run-name", args->tracking.run_name, "run name (default: <model>-seed<seed>)");
+  cmd->add_option("--version", args->version, "register under this version (vX.Y.Z) instead of the proposed one");
+  cmd->add_flag("--promote", args->tracking.promote, "make the new model champion if it passes the gate metric");
+  cmd->add_flag("--force", args->tracking.force, "with --promote: promote even when worse than the champion");
+  cmd->add_flag("--no-track", args->no_track, "do not log a run (and do not register)");
+  cmd->add_flag("--no-register", args->no_register, "log the run but do not register the model");
   cmd->callback([args] {
     nlohmann::json config = load_config(args->config_file.empty() ? std::nullopt
                                                                    : std::optional<std::filesystem::path>(args->config_file),
@@ -48,13 +61,21 @@ void register_train(CLI::App& app) {
     request.out = args->out;
     request.resume = args->resume;
     request.progress = args->quiet ? Progress::Mode::Quiet : Progress::Mode::Auto;
-    TrainResult result = run_training(request);
+    args->tracking.track = !args->no_track;
+    args->tracking.register_model = !args->no_track && !args->no_register;
+    if (!args->version.empty()) args->tracking.version = args->version;
+    TrackedTrainResult tracked = run_tracked_training(request, args->tracking);
+    const TrainResult& result = tracked.training;
     if (!args->quiet) {
       std::cout << format_metrics_table(result.report);
       std::cout << fmt::format("\nmodel {} trained in {:.1f}s ({} epochs, best epoch {}, stop: {}); artifacts in {}\n",
                                config["model"]["type"].get<std::string>(), result.seconds, result.outcome.epochs_run,
                                result.outcome.best_epoch, result.outcome.stop_reason, args->out);
     }
+    if (!tracked.run_id.empty()) std::cout << "run " << tracked.run_id << " logged in " << args->tracking.workspace.string() << "\n";
+    if (tracked.model)
+      std::cout << "registered " << tracked.model->model_id << " as " << store::to_string(tracked.model->status) << "\n";
+    if (!tracked.promotion_note.empty()) std::cout << "not promoted: " << tracked.promotion_note << "\n";
   });
 }
 

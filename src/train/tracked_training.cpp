@@ -1,0 +1,93 @@
+#include "train/tracked_training.h"
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "store/model_dir.h"
+#include "store/workspace.h"
+
+namespace hybridrec {
+
+namespace {
+
+// The numbers of an epoch record, as tracking metrics.
+nlohmann::json numeric_fields(const nlohmann::json& record) {
+  nlohmann::json out = nlohmann::json::object();
+  for (auto it = record.begin(); it != record.end(); ++it)
+    if (it->is_number() && it.key() != "epoch") out[it.key()] = it.value();
+  return out;
+}
+
+// Test metrics as flat "test_<metric>" keys for runs list/compare.
+nlohmann::json test_metrics(const nlohmann::json& report) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const char* section : {"ranking", "prediction", "business", "fairness"}) {
+    if (!report["metrics"].contains(section)) continue;
+    for (auto it = report["metrics"][section].begin(); it != report["metrics"][section].end(); ++it)
+      if (it->is_number()) out[std::string("test_") + it.key()] = it.value();
+  }
+  return out;
+}
+
+}  // namespace
+
+TrackedTrainResult run_tracked_training(TrainRequest request, const TrackingOptions& options) {
+  TrackedTrainResult result;
+  if (!options.track) {
+    result.training = run_training(request);
+    return result;
+  }
+  auto ws = store::Workspace::open(options.workspace, options.store_url);
+  auto& tracking = ws.tracking();
+  const auto& cfg = request.config;
+  std::string type = cfg["model"]["type"].get<std::string>();
+  std::string name = options.run_name.empty()
+                         ? type + "-seed" + std::to_string(cfg["training"].value("seed", 42))
+                         : options.run_name;
+  nlohmann::json seeds = {{"training.seed", cfg["training"].value("seed", 42)},
+                          {"split_seed", split_config_from(cfg).seed},
+                          {"threads", cfg["training"].value("threads", 2)}};
+  result.run_id = tracking.start_run(options.experiment, name, cfg,
+                                     {{"model_type", type}, {"data", request.data.string()}}, seeds);
+  std::int64_t last_epoch = 0;
+  request.on_epoch = [&](const nlohmann::json& record) {
+    last_epoch = record["epoch"].get<std::int64_t>();
+    tracking.log_metrics(result.run_id, numeric_fields(record), last_epoch);
+  };
+  try {
+    result.training = run_training(request);
+  } catch (...) {
+    tracking.end_run(result.run_id, store::RunStatus::failed);
+    throw;
+  }
+  tracking.log_metrics(result.run_id, test_metrics(result.training.report), last_epoch);
+  tracking.set_tag(result.run_id, "stop_reason", result.training.outcome.stop_reason);
+
+  if (options.register_model) {
+    store::RegisterRequest reg = store::register_request_from_model_dir(request.out, result.run_id);
+    reg.version = options.version ? *options.version
+                                  : ws.registry().propose_version(reg.architecture, reg.features).version;
+    // The artifact set names the version it is registered under.
+    result.training.report["model_version"] = *reg.version;
+    write_json_atomic(request.out / "metrics.json", result.training.report);
+    nlohmann::json config = read_json(request.out / "config.json");
+    config["model_version"] = *reg.version;
+    write_json_atomic(request.out / "config.json", config);
+    reg.metrics = result.training.report;
+    result.model = ws.registry().register_model(reg);
+    tracking.set_tag(result.run_id, "model_id", result.model->model_id);
+    if (options.promote) {
+      try {
+        result.model = ws.registry().promote(result.model->model_id, options.force);
+      } catch (const Error& e) {
+        result.promotion_note = e.what();  // the gate refused: stays challenger
+      }
+    }
+  }
+  tracking.log_artifact(result.run_id, request.out / "metrics.json");
+  tracking.log_artifact(result.run_id, request.out / "training_history.json");
+  tracking.log_artifact(result.run_id, request.out / "config.json");
+  tracking.end_run(result.run_id, store::RunStatus::finished);
+  return result;
+}
+
+}  // namespace hybridrec

@@ -1,0 +1,35 @@
+#pragma once
+// Training as the specification's workflow ends it: "Save Model Artifacts -> Log
+// to Model Registry". Wraps run_training in an experiment-tracking run (every
+// parameter, seed, per-epoch metric, the final test metrics and the artifacts) and
+// registers the result with a proposed semantic version.
+#include <optional>
+#include <string>
+
+#include "store/registry.h"
+#include "train/pipeline.h"
+
+namespace hybridrec {
+
+struct TrackingOptions {
+  std::filesystem::path workspace = "hybridrec-workspace";
+  std::string store_url;  // empty: SQLite in the workspace; postgresql://... for a team
+  std::string experiment = "recommendation-model";
+  std::string run_name;   // default: "<model type>-<seed>"
+  bool track = true;
+  bool register_model = true;
+  bool promote = false;   // make the new model champion (gate applies unless force)
+  bool force = false;
+  std::optional<std::string> version;  // vX.Y.Z; default proposed from the change vs the champion
+};
+
+struct TrackedTrainResult {
+  TrainResult training;
+  std::string run_id;
+  std::optional<store::ModelRecord> model;
+  std::string promotion_note;  // why a requested promotion did not happen, if it did not
+};
+
+TrackedTrainResult run_tracked_training(TrainRequest request, const TrackingOptions& options);
+
+}  // namespace hybridrec
