@@ -59,7 +59,9 @@ struct World {
   std::vector<int> item_category, item_brand, release_day;
   std::vector<float> price, price_z, trend_peak, trend_width, latent_item;
   std::vector<std::vector<std::uint32_t>> category_items;  // items of each category
-  std::vector<std::vector<double>> category_cumulative;    // their cumulative popularity
+  // Cumulative popularity x trend of those items, per week of the year: trends live in
+  // the proposal so a rising item really is shown more, not just preferred when shown.
+  std::vector<std::vector<std::vector<double>>> category_cumulative;  // [week][category][k]
   // Users.
   std::vector<int> age, location, segment, join_day;
   std::vector<float> latent_user;
@@ -158,13 +160,30 @@ void build_items(const GeneratorConfig& cfg, World& w) {
   std::iota(rank.begin(), rank.end(), 0u);
   rng.shuffle(rank.begin(), rank.end());
   w.category_items.assign(c, {});
-  w.category_cumulative.assign(c, {});
+  std::vector<double> base(n);
   for (std::size_t i = 0; i < n; ++i) {
-    int cat = w.item_category[i];
-    double weight = 1.0 / std::pow(rank[i] + 1.0, cfg.zipf_exponent);
-    double prev = w.category_cumulative[cat].empty() ? 0.0 : w.category_cumulative[cat].back();
-    w.category_items[cat].push_back(static_cast<std::uint32_t>(i));
-    w.category_cumulative[cat].push_back(prev + weight);
+    w.category_items[w.item_category[i]].push_back(static_cast<std::uint32_t>(i));
+    base[i] = 1.0 / std::pow(rank[i] + 1.0, cfg.zipf_exponent);
+  }
+  const int weeks = (w.days + 6) / 7;
+  w.category_cumulative.assign(weeks, std::vector<std::vector<double>>(c));
+  for (int week = 0; week < weeks; ++week) {
+    const double day = std::min(week * 7.0 + 3.5, w.days - 1.0);
+    for (int cat = 0; cat < c; ++cat) {
+      auto& cum = w.category_cumulative[week][cat];
+      double acc = 0;
+      for (auto i : w.category_items[cat]) {
+        double trend = 1.0;
+        if (w.trend_width[i] > 0) {
+          double z = (day - w.trend_peak[i]) / w.trend_width[i];
+          trend = 0.15 + 3.0 * std::exp(-0.5 * z * z);
+        }
+        // Released items only (an item released mid-week waits for the next week).
+        if (week * 7 < w.release_day[i]) trend = 0.0;
+        acc += base[i] * trend;
+        cum.push_back(acc);
+      }
+    }
   }
 }
 
@@ -245,12 +264,6 @@ void simulate_user(const GeneratorConfig& cfg, const World& w, std::uint32_t u, 
     double dp = w.price_z[i] - price_target;
     return latent_scale * dot - 0.8 * cfg.attribute_weight * dp * dp;
   };
-  auto trend = [&](std::uint32_t i, int day) {
-    if (day < w.release_day[i]) return 0.0;
-    if (w.trend_width[i] <= 0) return 1.0;
-    double z = (day - w.trend_peak[i]) / w.trend_width[i];
-    return 0.25 + 2.0 * std::exp(-0.5 * z * z);
-  };
   const double hour_total = std::accumulate(kHourWeight.begin(), kHourWeight.end(), 0.0);
   const double weekday_max = *std::max_element(kWeekdayWeight.begin(), kWeekdayWeight.end());
   auto emit = [&](std::int64_t ts, std::uint32_t item, Event e, float value) {
@@ -275,21 +288,23 @@ void simulate_user(const GeneratorConfig& cfg, const World& w, std::uint32_t u, 
     int hour = 0;
     while (hour < 23 && r >= kHourWeight[hour]) r -= kHourWeight[hour++];
     std::int64_t t = cfg.start_time + day * kDay + hour * 3600 + static_cast<std::int64_t>(rng.uniform_int(0, 3599));
+    // A session (at most 4 items x 24 minutes) must end inside the year.
+    t = std::min(t, cfg.start_time + w.days * kDay - 2 * 3600);
     const double cr = rng.uniform() * acc;
     const int cat = static_cast<int>(std::upper_bound(category_cum.begin(), category_cum.end(), cr) - category_cum.begin());
     const auto& items = w.category_items[std::min(cat, c - 1)];
-    const auto& cum = w.category_cumulative[std::min(cat, c - 1)];
+    const auto& cum = w.category_cumulative[day / 7][std::min(cat, c - 1)];
     int views = 1;
     while (views < 4 && rng.bernoulli(0.45)) ++views;
     for (int v = 0; v < views && out.size() < quota; ++v) {
-      // Sampling-importance-resampling: popularity proposes, taste and trend decide.
+      // Sampling-importance-resampling: popularity x trend proposes, taste decides.
       double total = 0;
-      for (int round = 0; round < 8 && total <= 0; ++round) {
+      for (int round = 0; round < 8 && total <= 0 && cum.back() > 0; ++round) {
         for (int k = 0; k < kCandidates; ++k) {
           double pr = rng.uniform() * cum.back();
           auto pos = std::upper_bound(cum.begin(), cum.end(), pr) - cum.begin();
           cand[k] = items[std::min<std::size_t>(pos, items.size() - 1)];
-          weight[k] = std::exp(item_score(cand[k])) * trend(cand[k], day);
+          weight[k] = day >= w.release_day[cand[k]] ? std::exp(item_score(cand[k])) : 0.0;
           total += weight[k];
         }
       }

@@ -1,0 +1,27 @@
+#pragma once
+// Dataset, split and feature statistics for `hybridrec stats`: one JSON report for
+// machines and a compact human-readable rendering of the same report.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "data/dataset.h"
+#include "data/features.h"
+
+namespace hybridrec {
+
+// users, items, interactions by event, distinct pairs, sparsity, time range,
+// per-user and per-item count quantiles, rating summary, attribute columns.
+nlohmann::json dataset_statistics(const Dataset& dataset);
+
+// Per side (users, items): dense dim, categorical fields with cardinalities and the
+// number of entities in the unknown bucket, and min/mean/max of every dense feature.
+nlohmann::json feature_statistics(const FeatureSet& features);
+
+// Renders {"dataset": ..., "split": ..., "features": ...} (any subset) as text.
+std::string format_statistics_text(const nlohmann::json& report);
+
+// "2024-01-15T10:30:00Z" for unix seconds.
+std::string iso_utc(std::int64_t unix_seconds);
+
+}  // namespace hybridrec
