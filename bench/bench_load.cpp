@@ -29,6 +29,15 @@ std::size_t current_rss_bytes() {
   return pages_resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 }
 
+// CPU seconds of this process: on a shared, oversubscribed machine the wall
+// time mostly measures the other processes, so both are printed.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return sec(usage.ru_utime) + sec(usage.ru_stime);
+}
+
 std::size_t peak_rss_bytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -112,17 +121,21 @@ int main(int argc, char** argv) {
   }
 
   std::size_t rss_before = current_rss_bytes();
+  double cpu0 = cpu_seconds();
   auto t0 = std::chrono::steady_clock::now();
   hybridrec::Dataset dataset = hybridrec::load_dataset(path);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double cpu = cpu_seconds() - cpu0;
   std::size_t peak = peak_rss_bytes();
   std::size_t n = dataset.interactions.size();
   double bytes_per = n ? static_cast<double>(peak - rss_before) / static_cast<double>(n) : 0.0;
 
   std::printf("dataset      %s (%s)\n", path.c_str(), dataset.format.c_str());
   std::printf("interactions %zu, users %zu, items %zu\n", n, dataset.users.size(), dataset.items.size());
-  std::printf("load time    %.2f s   (%.2f M rows/s)   target < 10 s per 10M rows: %s\n", seconds, n / seconds / 1e6,
+  std::printf("wall time    %.2f s   (%.2f M rows/s)   target < 10 s per 10M rows: %s\n", seconds, n / seconds / 1e6,
               seconds * 1e7 / std::max<std::size_t>(n, 1) < 10.0 ? "PASS" : "FAIL");
+  std::printf("cpu time     %.2f s   (%.2f M rows/s of CPU)   target < 10 s per 10M rows: %s\n", cpu, n / cpu / 1e6,
+              cpu * 1e7 / std::max<std::size_t>(n, 1) < 10.0 ? "PASS" : "FAIL");
   std::printf("peak memory  %.0f MB over %.0f MB before = %.1f bytes/interaction   target < 64: %s\n",
               (peak - rss_before) / 1e6, rss_before / 1e6, bytes_per, bytes_per < 64.0 ? "PASS" : "FAIL");
   return 0;

@@ -167,6 +167,10 @@ ValidationReport validate_dataset(const std::filesystem::path& path, const LoadO
   } catch (const DataError& e) {
     report.add({Severity::Error, e.file(), e.line(), e.field(), issue_code_for(e), e.message()});
   }
+  // Issues were found in several passes (rows, then duplicates): present them by place.
+  std::stable_sort(report.issues.begin(), report.issues.end(), [](const ValidationIssue& a, const ValidationIssue& b) {
+    return std::tie(a.file, a.line) < std::tie(b.file, b.line);
+  });
   if (report.users > 0 && report.items > 0)
     report.sparsity = 1.0 - static_cast<double>(report.rows) / (static_cast<double>(report.users) * report.items);
   return report;
