@@ -1,5 +1,6 @@
 #include "store/tracking.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -117,6 +118,18 @@ std::string Tracker::start_run(const std::string& experiment, const std::string&
 
 bool Tracker::has_run(const std::string& run_id) {
   return !db_.query("SELECT 1 FROM runs WHERE run_id = $1", {run_id}).empty();
+}
+
+std::string Tracker::resolve_run_id(const std::string& id) {
+  if (has_run(id)) return id;
+  bool hex = id.size() >= 4 && id.size() <= 32 &&
+             std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  if (!hex) throw Error("no run '" + id + "' in this workspace");
+  auto rows = db_.query("SELECT run_id FROM runs WHERE substr(run_id, 1, $2) = $1 LIMIT 2",
+                        {id, static_cast<std::int64_t>(id.size())});
+  if (rows.empty()) throw Error("no run '" + id + "' in this workspace");
+  if (rows.size() > 1) throw Error("run id prefix '" + id + "' is ambiguous; give more digits");
+  return rows[0].text(0);
 }
 
 void Tracker::require_run(const std::string& run_id) {

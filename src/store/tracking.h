@@ -71,6 +71,8 @@ class Tracker {
 
   RunRecord get_run(const std::string& run_id);  // throws Error if unknown
   bool has_run(const std::string& run_id);
+  // A full run id, or a unique prefix of at least 4 hex digits (as `runs list` shows); throws Error otherwise.
+  std::string resolve_run_id(const std::string& id_or_prefix);
   // Newest first; experiment "" means all.
   std::vector<RunRecord> list_runs(const std::string& experiment = "", int limit = 100);
   std::vector<std::string> list_experiments();
