@@ -150,14 +150,18 @@ std::string format_statistics_text(const json& r) {
                      number(d["items"]), number(d["interactions"]), number(d["distinct_user_item_pairs"]),
                      100.0 * d["sparsity"].get<double>()));
     std::string ev;
-    for (auto& [k, v] : d["events"].items()) ev += fmt::format(" {} {}", k, number(v));
+    for (int e = 0; e < kNumEvents; ++e) {
+      std::string name(event_name(static_cast<Event>(e)));
+      ev += fmt::format(" {} {}", name, number(d["events"][name]));
+    }
     line("  events:" + ev);
     if (d.contains("time_range"))
       line(fmt::format("  time {} .. {} ({:.1f} days)", d["time_range"]["min_iso"].get<std::string>(),
                        d["time_range"]["max_iso"].get<std::string>(), d["time_range"]["days"].get<double>()));
     for (const char* key : {"interactions_per_user", "interactions_per_item"}) {
       std::string q;
-      for (auto& [k, v] : d[key].items()) q += fmt::format(" {} {}", k, number(v));
+      for (const char* k : {"min", "p25", "median", "p75", "p90", "p99", "max", "mean"})
+        if (d[key].contains(k)) q += fmt::format(" {} {}", k, number(d[key][k]));
       line(fmt::format("  {}:{}", key, q));
     }
     for (const char* key : {"user_attributes", "item_attributes"}) {
