@@ -21,9 +21,11 @@ namespace hybridrec {
 
 namespace {
 
-// Users scored per score_all call: large enough to amortise the call, small
-// enough that a thread's buffer (block x items floats) stays cache-friendly.
+// Users scored per score_all call: large enough to amortise the call (a matrix
+// product for the neural models), capped so that a thread's score buffer
+// (block x items floats) stays at most 16 MB on huge catalogues.
 constexpr std::size_t kBlockUsers = 32;
+constexpr std::size_t kMaxBufferFloats = std::size_t{1} << 22;
 
 bool better(float a_score, std::uint32_t a, float b_score, std::uint32_t b) {
   return a_score > b_score || (a_score == b_score && a < b);  // top_k's order
@@ -233,10 +235,11 @@ nlohmann::json evaluate(const Recommender& model, const Dataset& dataset, const 
   per.serendipity.assign(users.size() * num_ks, 0.0);
 
   // Blocks of consecutive users that share one scorer.
+  const std::size_t block_size = std::clamp<std::size_t>(kMaxBufferFloats / std::max<std::size_t>(n, 1), 1, kBlockUsers);
   std::vector<std::pair<std::size_t, std::size_t>> blocks;
   for (std::size_t b = 0; b < users.size();) {
     std::size_t e = b;
-    while (e < users.size() && e - b < kBlockUsers && users[e].by_fallback == users[b].by_fallback) ++e;
+    while (e < users.size() && e - b < block_size && users[e].by_fallback == users[b].by_fallback) ++e;
     blocks.emplace_back(b, e);
     b = e;
   }
@@ -245,8 +248,8 @@ nlohmann::json evaluate(const Recommender& model, const Dataset& dataset, const 
 #pragma omp parallel num_threads(threads)
   {
     // Per-thread buffers, reused for every block and user.
-    std::vector<float> scores(kBlockUsers * n), popular_scores(full ? kBlockUsers * n : 0);
-    std::vector<std::uint32_t> block_users(kBlockUsers), popular_top;
+    std::vector<float> scores(block_size * n), popular_scores(full ? block_size * n : 0);
+    std::vector<std::uint32_t> block_users(block_size), popular_top;
     std::vector<std::uint8_t> is_relevant(n, 0), hits(max_k);
 #pragma omp for schedule(dynamic, 1)
     for (std::size_t b = 0; b < blocks.size(); ++b) {

@@ -114,7 +114,7 @@ TEST(CategoryBaseline, PrefersTheUsersFavouriteCategory) {
   CategoryBaseline model;
   model.fit(context_for(f));
 
-  // User 0's favourite is games: item 3 ranks first despite books being more popular.
+  // User 0's favourite is games: games lead (ties by index: 2 before 3) although books are more popular.
   EXPECT_EQ(ranking(model, 0, 1), (std::vector<std::uint32_t>{2}));
   const auto top = ranking(model, 0, 4);
   EXPECT_LT(std::find(top.begin(), top.end(), 3) - top.begin(), std::find(top.begin(), top.end(), 0) - top.begin());
