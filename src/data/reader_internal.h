@@ -20,14 +20,21 @@ class IdCache {
   std::uint32_t intern(std::string_view id);
 
  private:
+  // 16 bytes. Ids up to kInline bytes (most: "u123", "4711") live in the slot,
+  // so a hit touches one cache line; longer ones are in arena_ with a hash tag.
+  static constexpr std::size_t kInline = 11;
+  static constexpr std::uint8_t kLong = 255;
   struct Slot {
-    std::uint64_t hash = 0;
-    std::uint32_t index = 0;   // dense index + 1; 0 = empty
-    std::uint32_t offset = 0;  // of the id bytes in arena_ (length-prefixed)
+    std::uint32_t index = 0;  // dense index + 1; 0 = empty
+    std::uint8_t length = 0;  // inline length, or kLong
+    char key[kInline] = {};   // inline bytes, or (arena offset, hash tag) when kLong
   };
+  static_assert(sizeof(Slot) == 16);
+  bool matches(const Slot& slot, std::string_view id, std::uint32_t tag) const;
   void insert(std::uint64_t hash, std::uint32_t index, std::string_view id);
+  void place(std::uint64_t hash, const Slot& slot);
   void grow();
-  std::string_view key_at(std::uint32_t offset) const;
+  std::string_view key_of(const Slot& slot) const;
 
   IdMap& map_;
   std::vector<Slot> slots_;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <set>
 
 #include "data/readers.h"
 #include "test_support.h"
@@ -253,6 +254,28 @@ TEST(Readers, DuplicateCatalogueIdIsAnError) {
   } catch (const DataError& e) {
     EXPECT_EQ(e.file(), "items.csv");
     EXPECT_EQ(e.line(), 4u);
+  }
+}
+
+TEST(Readers, LongAndShortIdsMapConsistentlyAcrossTableGrowth) {
+  // Ids longer than the id table's inline size take its other path; thousands
+  // of them force several table growths.
+  auto dir = testing::scratch_dir("ids");
+  std::string content = "user_id,item_id,event,value,timestamp\n";
+  auto user_of = [](int r) { return (r % 3 ? "customer-0000-0000-" : "u") + std::to_string(r % 2500); };
+  for (int r = 0; r < 6000; ++r)
+    content += user_of(r) + ",item-with-a-long-name-" + std::to_string(r % 700) + ",view,," +
+               std::to_string(1700000000 + r) + "\n";
+  write(dir / "interactions.csv", content);
+  Dataset d = load_dataset(dir);
+  ASSERT_EQ(d.interactions.size(), 6000u);
+  EXPECT_EQ(d.items.size(), 700u);
+  std::set<std::string> users;
+  for (int r = 0; r < 6000; ++r) users.insert(user_of(r));
+  EXPECT_EQ(d.users.size(), users.size());
+  for (int r = 0; r < 6000; r += 7) {
+    EXPECT_EQ(d.users.id(d.interactions[r].user), user_of(r));
+    EXPECT_EQ(d.items.id(d.interactions[r].item), "item-with-a-long-name-" + std::to_string(r % 700));
   }
 }
 
