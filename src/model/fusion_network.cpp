@@ -147,7 +147,7 @@ void FusionNetwork::initialise(std::uint64_t seed) {
 
 std::vector<NamedTensor> FusionNetwork::state_dict() const {
   std::vector<NamedTensor> out;
-  for (const Parameter& p : params_) out.push_back({p.name, p.shape, p.value});
+  for (const Parameter& p : params_) out.push_back({p.name, p.shape, {p.value.begin(), p.value.end()}});
   return out;
 }
 
@@ -162,16 +162,16 @@ void FusionNetwork::load_state_dict(const std::vector<NamedTensor>& tensors) {
       throw Error("state_dict: tensor '" + p.name + "' has shape " + shape_text(it->second->shape) + ", expected " +
                   shape_text(p.shape));
   }
-  for (Parameter& p : params_) p.value = by_name[p.name]->data;
+  for (Parameter& p : params_) p.value.assign(by_name[p.name]->data.begin(), by_name[p.name]->data.end());
   ++version_;
 }
 
 std::vector<NamedTensor> FusionNetwork::optimizer_state() const {
   std::vector<NamedTensor> out;
   for (const Parameter& p : params_) {
-    out.push_back({p.name + ".exp_avg", p.shape, p.exp_avg});
-    out.push_back({p.name + ".exp_avg_sq", p.shape, p.exp_avg_sq});
-    out.push_back({p.name + ".step", {static_cast<std::int64_t>(p.step.size())}, p.step});
+    out.push_back({p.name + ".exp_avg", p.shape, {p.exp_avg.begin(), p.exp_avg.end()}});
+    out.push_back({p.name + ".exp_avg_sq", p.shape, {p.exp_avg_sq.begin(), p.exp_avg_sq.end()}});
+    out.push_back({p.name + ".step", {static_cast<std::int64_t>(p.step.size())}, {p.step.begin(), p.step.end()}});
   }
   return out;
 }
@@ -194,9 +194,12 @@ void FusionNetwork::load_optimizer_state(const std::vector<NamedTensor>& tensors
     find(p.name + ".step", {static_cast<std::int64_t>(p.step.size())});
   }
   for (Parameter& p : params_) {
-    p.exp_avg = by_name[p.name + ".exp_avg"]->data;
-    p.exp_avg_sq = by_name[p.name + ".exp_avg_sq"]->data;
-    p.step = by_name[p.name + ".step"]->data;
+    const auto& m = by_name[p.name + ".exp_avg"]->data;
+    const auto& v = by_name[p.name + ".exp_avg_sq"]->data;
+    const auto& step = by_name[p.name + ".step"]->data;
+    p.exp_avg.assign(m.begin(), m.end());
+    p.exp_avg_sq.assign(v.begin(), v.end());
+    p.step.assign(step.begin(), step.end());
   }
 }
 
@@ -205,7 +208,7 @@ std::vector<NamedTensor> FusionNetwork::last_gradients() const {
   for (std::size_t i = 0; i < params_.size(); ++i) {
     const Parameter& p = params_[i];
     if (!p.embedding) {
-      out.push_back({p.name, p.shape, p.grad});
+      out.push_back({p.name, p.shape, {p.grad.begin(), p.grad.end()}});
       continue;
     }
     // Embedding gradients are kept sparse; expand to the dense table PyTorch shows.

@@ -58,6 +58,10 @@ class FusionNetwork final : public Network {
   double flops_per_sample() const override;
 
   using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  // Every buffer Eigen reads is aligned to the widest vector: Eigen's GEMV peels
+  // differently for different alignments, which would change the summation order
+  // (and so the last bits) between two otherwise identical networks.
+  using Floats = std::vector<float, Eigen::aligned_allocator<float>>;
 
  private:
   // One learnable tensor with its Adam state. Embedding tables get sparse row
@@ -65,8 +69,8 @@ class FusionNetwork final : public Network {
   struct Parameter {
     std::string name;
     std::vector<std::int64_t> shape;
-    std::vector<float> value, exp_avg, exp_avg_sq, grad;  // grad: dense tensors only
-    std::vector<float> step;                               // per row (embedding) or one
+    Floats value, exp_avg, exp_avg_sq, grad;  // grad: dense tensors only
+    Floats step;                               // per row (embedding) or one
     bool embedding = false;
     std::size_t rows() const { return static_cast<std::size_t>(shape[0]); }
     std::size_t cols() const { return shape.size() > 1 ? static_cast<std::size_t>(shape[1]) : 1; }
@@ -87,7 +91,7 @@ class FusionNetwork final : public Network {
     std::array<RowMat, 2> content_in, d_content_pre, d_content_fields;
     RowMat x0, d_x0;                 // fused MLP input: [user emb | item emb | user content | item content]
     std::vector<RowMat> hidden, d_hidden;
-    std::vector<float> logit, d_logit;
+    Floats logit, d_logit;
   };
   // Which embedding/feature rows a slice of samples uses.
   struct Lookup {
@@ -110,7 +114,7 @@ class FusionNetwork final : public Network {
   // Weight gradients of this slice into grads (indexed by parameter), d_x0 and
   // d_content_fields rows for the embedding gradients.
   void backward(std::size_t r0, std::size_t r1, Buffers& b, float dropout_scale,
-                std::vector<std::vector<float>>& grads) const;
+                std::vector<Floats>& grads) const;
   void accumulate_embedding_gradients(const Batch& batch);
   void adam_step();
   void check_ids(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items) const;
@@ -139,7 +143,7 @@ class FusionNetwork final : public Network {
 
   // Training state, reused between steps (no per-step allocations).
   Buffers train_buffers_;
-  std::vector<std::vector<std::vector<float>>> thread_grads_;  // [thread][parameter]
+  std::vector<std::vector<Floats>> thread_grads_;  // [thread][parameter]
   std::vector<RowGradient> row_grads_;                         // per parameter (embeddings only)
   std::vector<std::uint32_t> feature_code_rows_;
 

@@ -126,7 +126,7 @@ void FusionNetwork::forward(const Lookup& lookup, std::size_t r0, std::size_t r1
 }
 
 void FusionNetwork::backward(std::size_t r0, std::size_t r1, Buffers& b, float dropout_scale,
-                             std::vector<std::vector<float>>& grads) const {
+                             std::vector<Floats>& grads) const {
   const auto nr = static_cast<Eigen::Index>(r1 - r0), first = static_cast<Eigen::Index>(r0);
   const std::size_t L = config_.hidden_layers.size();
   auto grad_of = [&](int p, Eigen::Index rows, Eigen::Index cols) {
@@ -275,7 +275,7 @@ float FusionNetwork::train_step(const Batch& batch, Loss loss, std::uint64_t dro
   // Weight gradients summed in thread order: deterministic for a given thread count.
   for (std::size_t p = 0; p < params_.size(); ++p) {
     if (params_[p].embedding) continue;
-    std::vector<float>& g = params_[p].grad;
+    Floats& g = params_[p].grad;
     std::copy(thread_grads_[0][p].begin(), thread_grads_[0][p].end(), g.begin());
     for (int t = 1; t < used; ++t) {
       const float* src = thread_grads_[static_cast<std::size_t>(t)][p].data();

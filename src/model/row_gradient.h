@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <Eigen/Core>
+
 namespace hybridrec {
 
 class RowGradient {
@@ -25,7 +27,7 @@ class RowGradient {
   std::size_t dim_ = 0;
   std::vector<std::int32_t> slot_;  // table row -> slot, -1 when absent
   std::vector<std::uint32_t> rows_;
-  std::vector<float> grads_;
+  std::vector<float, Eigen::aligned_allocator<float>> grads_;
 };
 
 }  // namespace hybridrec

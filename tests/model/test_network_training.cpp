@@ -1,0 +1,337 @@
+// Behaviour of the training engine: Adam modes, learning a planted problem,
+// scoring paths that must agree, determinism across runs and thread counts, and
+// cold-start routing to the unknown rows.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "core/error.h"
+#include "model/network.h"
+
+namespace hybridrec {
+namespace {
+
+constexpr std::size_t kUsers = 40, kItems = 30, kGroups = 4;
+
+// Users and items fall into groups; a user likes exactly the items of its group.
+bool likes(std::uint32_t u, std::uint32_t i) { return u % kGroups == i % kGroups; }
+
+FeatureSet group_features() {
+  FeatureSet f;
+  f.users.dense = RowMatrix::Zero(kUsers, 2);
+  f.users.categorical_names = {"favourite_category"};
+  f.users.categorical_cardinality = {static_cast<std::int32_t>(kGroups + 1)};
+  f.users.categorical = {std::vector<std::int32_t>(kUsers)};
+  for (std::size_t u = 0; u < kUsers; ++u) {
+    f.users.dense(static_cast<Eigen::Index>(u), 0) = static_cast<float>(u) / kUsers;
+    f.users.categorical[0][u] = static_cast<std::int32_t>(u % kGroups + 1);
+  }
+  f.items.dense = RowMatrix::Zero(kItems, 3);
+  f.items.categorical_names = {"category"};
+  f.items.categorical_cardinality = {static_cast<std::int32_t>(kGroups + 1)};
+  f.items.categorical = {std::vector<std::int32_t>(kItems)};
+  for (std::size_t i = 0; i < kItems; ++i) {
+    f.items.dense(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(i % 3)) = 1.0f;
+    f.items.categorical[0][i] = static_cast<std::int32_t>(i % kGroups + 1);
+  }
+  return f;
+}
+
+ModelConfig config(const std::string& type, float dropout = 0.2f) {
+  ModelConfig c;
+  c.type = type;
+  c.embedding_dim = 8;
+  c.hidden_layers = {16, 8, 4};
+  c.dropout_rate = dropout;
+  c.content_dim = 6;
+  c.feature_embedding_dim = 3;
+  return c;
+}
+
+Batch random_batch(std::mt19937& rng, std::size_t n) {
+  Batch b;
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto u = static_cast<std::uint32_t>(rng() % kUsers);
+    auto i = static_cast<std::uint32_t>(rng() % kItems);
+    if (k % 2 == 0)  // half positives so both classes are present
+      while (!likes(u, i)) i = static_cast<std::uint32_t>(rng() % kItems);
+    b.users.push_back(u);
+    b.items.push_back(i);
+    b.labels.push_back(likes(u, i) ? 1.0f : 0.0f);
+  }
+  return b;
+}
+
+// Fraction of (positive, negative) pairs of each user ranked correctly.
+double auc(const Network& net) {
+  std::vector<float> scores(kUsers * kItems);
+  std::vector<std::uint32_t> users(kUsers);
+  for (std::size_t u = 0; u < kUsers; ++u) users[u] = static_cast<std::uint32_t>(u);
+  net.score_all(users, scores.data());
+  double right = 0, pairs = 0;
+  for (std::uint32_t u = 0; u < kUsers; ++u)
+    for (std::uint32_t p = 0; p < kItems; ++p)
+      for (std::uint32_t q = 0; q < kItems; ++q)
+        if (likes(u, p) && !likes(u, q)) {
+          right += scores[u * kItems + p] > scores[u * kItems + q];
+          pairs += 1;
+        }
+  return right / pairs;
+}
+
+std::unique_ptr<Network> make(const std::string& type, const FeatureSet& f, float dropout = 0.2f, int threads = 1,
+                              std::uint64_t seed = 5) {
+  auto net = Network::create(config(type, dropout), kUsers, kItems, &f, seed);
+  OptimizerConfig opt;
+  opt.learning_rate = 0.01f;
+  net->set_optimizer(opt);
+  net->set_threads(threads);
+  return net;
+}
+
+void train(Network& net, int steps, std::uint64_t seed, Loss loss = Loss::MSE, std::vector<float>* losses = nullptr) {
+  std::mt19937 rng(static_cast<std::uint32_t>(seed));
+  for (int s = 0; s < steps; ++s) {
+    const float l = net.train_step(random_batch(rng, 64), loss, seed * 1000 + static_cast<std::uint64_t>(s));
+    if (losses) losses->push_back(l);
+  }
+}
+
+double mean(const std::vector<float>& v, std::size_t from, std::size_t to) {
+  double s = 0;
+  for (std::size_t i = from; i < to; ++i) s += v[i];
+  return s / static_cast<double>(to - from);
+}
+
+class PlantedProblem : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PlantedProblem, TrainingLowersLossAndRanksPositivesFirst) {
+  const FeatureSet f = group_features();
+  auto net = make(GetParam(), f);
+  const double before = auc(*net);
+  std::vector<float> losses;
+  train(*net, 300, 1, Loss::MSE, &losses);
+  EXPECT_LT(mean(losses, 280, 300), 0.5 * mean(losses, 0, 20));
+  const double after = auc(*net);
+  EXPECT_GT(after, 0.95) << "AUC before training " << before;
+}
+
+TEST_P(PlantedProblem, BprAndBceAlsoLearn) {
+  const FeatureSet f = group_features();
+  for (Loss loss : {Loss::BCE, Loss::BPR}) {
+    auto net = make(GetParam(), f);
+    std::mt19937 rng(3);
+    // BPR learns only from score differences within a user: it needs more steps.
+    const int steps = loss == Loss::BPR ? 800 : 300;
+    for (int s = 0; s < steps; ++s) {
+      Batch b;
+      if (loss == Loss::BPR) {
+        b.group_size = 3;  // positive first, then two negatives of the same user
+        for (int g = 0; g < 20; ++g) {
+          const auto u = static_cast<std::uint32_t>(rng() % kUsers);
+          std::uint32_t i;
+          do i = static_cast<std::uint32_t>(rng() % kItems); while (!likes(u, i));
+          b.users.push_back(u);
+          b.items.push_back(i);
+          for (int k = 0; k < 2; ++k) {
+            do i = static_cast<std::uint32_t>(rng() % kItems); while (likes(u, i));
+            b.users.push_back(u);
+            b.items.push_back(i);
+          }
+        }
+      } else {
+        b = random_batch(rng, 64);
+      }
+      net->train_step(b, loss, static_cast<std::uint64_t>(s));
+    }
+    // Chance is 0.5; BPR's pairwise signal is slower to separate the groups.
+    EXPECT_GT(auc(*net), loss == Loss::BPR ? 0.85 : 0.95) << (loss == Loss::BPR ? "BPR" : "BCE");
+  }
+}
+
+TEST_P(PlantedProblem, PredictEqualsScoreAll) {
+  const FeatureSet f = group_features();
+  auto net = make(GetParam(), f);
+  train(*net, 20, 2);
+  std::vector<bool> users_seen(kUsers, true), items_seen(kItems, true);
+  users_seen[3] = users_seen[17] = false;
+  items_seen[5] = false;
+  net->set_seen(users_seen, items_seen);
+  std::vector<std::uint32_t> users = {0, 3, 17, 39};
+  std::vector<float> all(users.size() * kItems);
+  net->score_all(users, all.data());
+  std::vector<std::uint32_t> pu, pi;
+  for (auto u : users)
+    for (std::uint32_t i = 0; i < kItems; ++i) {
+      pu.push_back(u);
+      pi.push_back(i);
+    }
+  std::vector<float> pairs(pu.size());
+  net->predict(pu, pi, pairs.data());
+  for (std::size_t k = 0; k < pairs.size(); ++k) EXPECT_NEAR(pairs[k], all[k], 2e-6f) << "pair " << k;
+  // The cached item half of layer 1 must follow parameter changes.
+  train(*net, 1, 9);
+  net->score_all(users, all.data());
+  net->predict(pu, pi, pairs.data());
+  for (std::size_t k = 0; k < pairs.size(); ++k) EXPECT_NEAR(pairs[k], all[k], 2e-6f) << "after a step, pair " << k;
+}
+
+TEST_P(PlantedProblem, SameSeedAndThreadsGiveBitIdenticalParameters) {
+  const FeatureSet f = group_features();
+  auto a = make(GetParam(), f, 0.2f, 2), b = make(GetParam(), f, 0.2f, 2);
+  train(*a, 40, 4);
+  train(*b, 40, 4);
+  auto sa = a->state_dict(), sb = b->state_dict();
+  for (std::size_t p = 0; p < sa.size(); ++p) EXPECT_EQ(sa[p].data, sb[p].data) << sa[p].name;
+}
+
+TEST_P(PlantedProblem, OneAndTwoThreadsAgree) {
+  const FeatureSet f = group_features();
+  auto one = make(GetParam(), f, 0.2f, 1), two = make(GetParam(), f, 0.2f, 2);
+  train(*one, 10, 4);
+  train(*two, 10, 4);
+  auto s1 = one->state_dict(), s2 = two->state_dict();
+  for (std::size_t p = 0; p < s1.size(); ++p)
+    for (std::size_t i = 0; i < s1[p].data.size(); ++i)
+      ASSERT_NEAR(s1[p].data[i], s2[p].data[i], 1e-5f) << s1[p].name << "[" << i << "]";
+}
+
+TEST_P(PlantedProblem, CheckpointResumesExactly) {
+  const FeatureSet f = group_features();
+  auto a = make(GetParam(), f), b = make(GetParam(), f, 0.2f, 1, 99);
+  train(*a, 10, 6);
+  b->load_state_dict(a->state_dict());
+  b->load_optimizer_state(a->optimizer_state());
+  train(*a, 10, 7);
+  train(*b, 10, 7);
+  auto sa = a->state_dict(), sb = b->state_dict();
+  for (std::size_t p = 0; p < sa.size(); ++p) EXPECT_EQ(sa[p].data, sb[p].data) << sa[p].name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, PlantedProblem, ::testing::Values("ncf", "hybrid"));
+
+std::map<std::string, NamedTensor> by_name(const std::vector<NamedTensor>& v) {
+  std::map<std::string, NamedTensor> m;
+  for (auto& t : v) m[t.name] = t;
+  return m;
+}
+
+TEST(AdamModes, LazyLeavesAbsentRowsAloneDenseMovesThem) {
+  const FeatureSet f = group_features();
+  auto lazy = make("ncf", f, 0.0f), dense = make("ncf", f, 0.0f);
+  OptimizerConfig opt;
+  opt.learning_rate = 0.01f;
+  opt.weight_decay = 1e-2f;
+  opt.lazy_embeddings = false;
+  dense->set_optimizer(opt);
+  opt.lazy_embeddings = true;
+  lazy->set_optimizer(opt);
+  const auto before = by_name(lazy->state_dict());
+  Batch b;
+  b.users = {1, 2, 2};
+  b.items = {4, 4, 7};
+  b.labels = {1, 0, 1};
+  lazy->train_step(b, Loss::MSE, 0);
+  dense->train_step(b, Loss::MSE, 0);
+  const auto l = by_name(lazy->state_dict()), d = by_name(dense->state_dict());
+  const auto grads = by_name(dense->last_gradients());
+  const std::size_t E = 8;
+  for (const char* table : {"user_embedding.weight", "item_embedding.weight"}) {
+    const std::vector<std::uint32_t>& present = std::string(table) == "user_embedding.weight" ? b.users : b.items;
+    const std::size_t rows = before.at(table).data.size() / E;
+    for (std::size_t r = 0; r < rows; ++r) {
+      const bool in_batch = std::find(present.begin(), present.end(), r) != present.end();
+      for (std::size_t j = 0; j < E; ++j) {
+        const std::size_t k = r * E + j;
+        if (in_batch) {
+          // First step of either mode: same update.
+          EXPECT_EQ(l.at(table).data[k], d.at(table).data[k]) << table << " row " << r;
+          EXPECT_NE(l.at(table).data[k], before.at(table).data[k]);
+        } else {
+          EXPECT_EQ(l.at(table).data[k], before.at(table).data[k]) << table << " row " << r;
+          // Dense Adam's first step on a zero gradient plus weight decay: g = wd p,
+          // so the update is -lr * g / (|g| + eps), about -lr * sign(p).
+          const double p = before.at(table).data[k], g = 1e-2 * p;
+          EXPECT_EQ(grads.at(table).data[k], 0.0f);
+          EXPECT_NEAR(d.at(table).data[k], p - 0.01 * g / (std::abs(g) + 1e-8), 1e-7) << table << " row " << r;
+        }
+      }
+    }
+  }
+  // Non-embedding tensors are updated identically by both modes.
+  EXPECT_EQ(l.at("mlp.0.weight").data, d.at("mlp.0.weight").data);
+  // One optimizer step, checked against Adam's formula: p1 = p0 - lr * g' / (|g'| + eps), g' = g + wd p0.
+  const auto& g = grads.at("mlp.3.weight").data;
+  for (std::size_t k = 0; k < g.size(); k += 7) {
+    const double p0 = before.at("mlp.3.weight").data[k], gw = g[k] + 1e-2 * p0;
+    EXPECT_NEAR(l.at("mlp.3.weight").data[k], p0 - 0.01 * gw / (std::abs(gw) + 1e-8), 1e-6);
+  }
+}
+
+TEST(ColdStart, UnseenUsersUseTheUnknownRowAndTheirFeatures) {
+  const FeatureSet f = group_features();
+  auto net = make("hybrid", f);
+  train(*net, 50, 8);
+  std::vector<bool> users_seen(kUsers, true), items_seen(kItems, true);
+  users_seen[6] = false;
+  net->set_seen(users_seen, items_seen);
+  auto state = by_name(net->state_dict());
+  // The unknown row (index kUsers) is the mean of the seen rows.
+  const auto& emb = state.at("user_embedding.weight").data;
+  double mean0 = 0;
+  for (std::size_t u = 0; u < kUsers; ++u)
+    if (users_seen[u]) mean0 += emb[u * 8];
+  EXPECT_NEAR(emb[kUsers * 8], mean0 / (kUsers - 1), 1e-5);
+
+  std::vector<std::uint32_t> users = {6, 7};
+  std::vector<float> before(2 * kItems), after(2 * kItems), fresh(kItems);
+  net->score_all(users, before.data());
+  // Scoring user 6 from its features alone must equal its score_all row.
+  net->score_new_user(f.users.dense.row(6).data(), &f.users.categorical[0][6], fresh.data());
+  for (std::size_t i = 0; i < kItems; ++i) EXPECT_NEAR(fresh[i], before[i], 1e-6f);
+  // Scrambling user 6's own (untrained-for-serving) row changes nothing for it,
+  // but scrambling seen user 7's row does.
+  auto moved = net->state_dict();
+  for (auto& t : moved)
+    if (t.name == "user_embedding.weight")
+      for (std::size_t j = 0; j < 8; ++j) {
+        t.data[6 * 8 + j] += 3.0f;
+        t.data[7 * 8 + j] += 3.0f;
+      }
+  net->load_state_dict(moved);
+  net->score_all(users, after.data());
+  double change6 = 0, change7 = 0;
+  for (std::size_t i = 0; i < kItems; ++i) {
+    change6 += std::abs(after[i] - before[i]);
+    change7 += std::abs(after[kItems + i] - before[kItems + i]);
+  }
+  EXPECT_EQ(change6, 0.0);
+  EXPECT_GT(change7, 1e-3);
+  EXPECT_TRUE(net->serves_cold_users());
+}
+
+TEST(NetworkErrors, BadInputsAreRejectedWithReasons) {
+  const FeatureSet f = group_features();
+  auto net = make("ncf", f);
+  Batch b;
+  b.users = {0, static_cast<std::uint32_t>(kUsers)};
+  b.items = {0, 1};
+  b.labels = {1, 0};
+  EXPECT_THROW(net->train_step(b, Loss::MSE, 0), Error);
+  b.users[1] = 1;
+  b.group_size = 3;
+  EXPECT_THROW(net->train_step(b, Loss::BPR, 0), Error);
+  auto state = net->state_dict();
+  state[0].shape[1] += 1;
+  EXPECT_THROW(net->load_state_dict(state), Error);
+  state.erase(state.begin());
+  EXPECT_THROW(net->load_state_dict(state), Error);
+  EXPECT_THROW(Network::create(config("hybrid"), kUsers, kItems, nullptr, 1), Error);
+  EXPECT_FALSE(net->serves_cold_users());
+}
+
+}  // namespace
+}  // namespace hybridrec
