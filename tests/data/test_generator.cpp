@@ -1,6 +1,7 @@
 // The sample-shop generator: determinism, the event funnel, realistic shape, and
 // planted signal that content features can recover.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -52,6 +53,16 @@ TEST(Generator, SameSeedGivesIdenticalDatasetAndBytes) {
   write_shop(a, da);
   write_shop(b, db);
   for (const char* f : {"interactions.csv", "users.csv", "items.csv"}) EXPECT_EQ(read_file(da / f), read_file(db / f)) << f;
+}
+
+TEST(Generator, ThreadCountDoesNotChangeTheData) {
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  Dataset one = generate_shop(small_config());
+  omp_set_num_threads(std::max(2, threads));
+  Dataset many = generate_shop(small_config());
+  omp_set_num_threads(threads);
+  EXPECT_TRUE(same_interactions(one, many));
 }
 
 TEST(Generator, DifferentSeedGivesDifferentData) {
