@@ -69,6 +69,7 @@ std::map<std::string, std::string> flatten_object(const json& value, const std::
   if (value.is_null()) return {};
   if (!value.is_object()) throw Error(what + " must be a JSON object, got " + value.dump());
   std::map<std::string, std::string> out;
+  if (value.empty()) return out;  // flatten() would record {} under an empty key
   flatten(value, "", out);
   return out;
 }
