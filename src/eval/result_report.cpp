@@ -33,7 +33,8 @@ nlohmann::json four_sections(const nlohmann::json& metrics) {
 
 std::string format_improvement(double value, double reference) {
   if (reference == 0.0 || !std::isfinite(reference) || !std::isfinite(value)) return "n/a";
-  const double percent = (value - reference) / std::abs(reference) * 100.0;
+  // Round first so a change that prints as 0.0 never reads "-0.0%".
+  const double percent = std::round((value - reference) / std::abs(reference) * 1000.0) / 10.0;
   return fmt::format("{}{:.1f}%", percent >= 0.0 ? "+" : "-", std::abs(percent));
 }
 

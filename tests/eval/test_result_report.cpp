@@ -56,6 +56,8 @@ TEST(ResultReport, FormatImprovement) {
   EXPECT_EQ(format_improvement(0.35, 0.35), "+0.0%");
   EXPECT_EQ(format_improvement(0.1, 0.2), "-50.0%");
   EXPECT_EQ(format_improvement(0.1, 0.0), "n/a");
+  EXPECT_EQ(format_improvement(0.69199, 0.692), "+0.0%");  // rounds to zero: no "-0.0%"
+  EXPECT_EQ(format_improvement(0.45, 0.40), "+12.5%");
 }
 
 TEST(ResultReport, NoBaselinesMeansNoComparison) {
