@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 
@@ -16,6 +17,7 @@
 #include "data/readers.h"
 #include "data/split.h"
 #include "eval/evaluator.h"
+#include "eval/result_report.h"
 #include "model/baselines.h"
 
 using namespace hybridrec;
@@ -126,5 +128,15 @@ int main(int argc, char** argv) {
   run("popularity, all metrics", popularity, dataset, split, full, popularity);
   run("matrix dim 64, ranking only", matrix, dataset, split, ranking, popularity);
   run("matrix dim 64, all metrics", matrix, dataset, split, full, popularity);
+
+  // The baselines' quality on this split, as the result report tabulates it.
+  std::map<std::string, nlohmann::json> others;
+  for (const std::string name : {"category", "random"}) {
+    auto model = make_baseline(name);
+    model->fit(context);
+    others[name] = evaluate(*model, dataset, split, full, &popularity);
+  }
+  const auto report = make_result_report("popularity", evaluate(popularity, dataset, split, full, &popularity), others);
+  std::printf("\n%s", format_metrics_table(report).c_str());
   return 0;
 }
