@@ -28,6 +28,8 @@ std::string render_table(const std::vector<std::string>& headers, const std::vec
 
 std::string format_number(double value) {
   if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 1e15) return fmt::format("{:.0f}", value);
+  // Learning rates and weight decays (1e-05) would print as 0.0000 with fixed decimals.
+  if (value != 0 && std::fabs(value) < 0.001) return fmt::format("{:.3g}", value);
   return fmt::format("{:.4f}", value);
 }
 
