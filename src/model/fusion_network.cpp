@@ -274,7 +274,16 @@ double FusionNetwork::flops_per_sample() const {
 int FusionNetwork::parallel_rows(std::size_t n, const std::function<void(std::size_t, std::size_t, int)>& body) const {
   const int wanted = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads_), std::max<std::size_t>(n, 1)));
   if (wanted <= 1) {
-    body(0, n, 0);
+    // A one-thread team, not a plain call: Eigen parallelises large products on its
+    // own unless it is inside a parallel region, and waking its worker threads for
+    // every small GEMM of a step costs far more than the GEMM (measured 100x).
+    // (A team of one is not an "active" region, so also tell Eigen, for this
+    // region only, that one thread is all there is.)
+#pragma omp parallel num_threads(1)
+    {
+      omp_set_num_threads(1);
+      body(0, n, 0);
+    }
     return 1;
   }
   int used = wanted;
