@@ -117,7 +117,9 @@ TEST(Generator, FunnelOrderAndRatings) {
       EXPECT_LT(f[0], x.timestamp);  // viewed before
       EXPECT_LT(f[1], x.timestamp);  // carted before
     }
-    if (x.event == Event::AddToCart) EXPECT_LT(f[0], x.timestamp);
+    if (x.event == Event::AddToCart) {
+      EXPECT_LT(f[0], x.timestamp);
+    }
     if (x.event == Event::Rating) {
       EXPECT_LT(f[2], x.timestamp);  // bought before rating
       EXPECT_TRUE(x.value >= 1 && x.value <= 5 && x.value == std::round(x.value)) << x.value;

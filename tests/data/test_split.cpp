@@ -94,13 +94,19 @@ TEST(Split, UserTemporalKeepsEachUsersOldestInTrain) {
   auto train = per_user(d, s.train), val = per_user(d, s.validation), test = per_user(d, s.test);
   for (const auto& [u, rows] : train) {
     const std::int64_t last_train = max_time(d, rows);
-    if (val.count(u)) EXPECT_LE(last_train, min_time(d, val[u]));
+    if (val.count(u)) {
+      EXPECT_LE(last_train, min_time(d, val[u]));
+    }
     if (test.count(u)) {
       EXPECT_LE(last_train, min_time(d, test[u]));
-      if (val.count(u)) EXPECT_LE(max_time(d, val[u]), min_time(d, test[u]));
+      if (val.count(u)) {
+        EXPECT_LE(max_time(d, val[u]), min_time(d, test[u]));
+      }
     }
     const std::size_t n = rows.size() + (val.count(u) ? val[u].size() : 0) + (test.count(u) ? test[u].size() : 0);
-    if (n >= 20) EXPECT_NEAR(rows.size() / double(n), 0.7, 0.06) << "user " << u;
+    if (n >= 20) {
+      EXPECT_NEAR(rows.size() / double(n), 0.7, 0.06) << "user " << u;
+    }
   }
   EXPECT_EQ(train.size(), d.num_users());  // nobody loses their whole history
 }
