@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/error.h"
 #include "train/config.h"
 #include "train/schedule.h"
 
