@@ -6,7 +6,7 @@
 # Usage: scripts/demo.sh [OUTPUT_DIR]   (default: ./hybridrec-demo)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bash "$root/scripts/build.sh" hybridrec_cli >/dev/null
+bash "$root/scripts/build.sh" --target hybridrec_cli >/dev/null
 bin="${HYBRIDREC_BUILD_DIR:-$root/build}/hybridrec"
 out="$(realpath -m "${1:-hybridrec-demo}")"
 mkdir -p "$out"
@@ -19,7 +19,7 @@ step "validate it"
 step "dataset, split and feature statistics"
 "$bin" stats --data "$out/shop"
 step "train the hybrid model, evaluate it against the baselines, log the run, register it as champion"
-"$bin" train --data "$out/shop" --model hybrid --workspace "$out/workspace" --out "$out/model" --promote --quiet
+"$bin" train --data "$out/shop" --model hybrid --workspace "$out/workspace" --out "$out/model" --promote
 step "registered models"
 "$bin" models list --workspace "$out/workspace"
 step "recommendations"

@@ -326,8 +326,10 @@ void simulate_user(const GeneratorConfig& cfg, const World& w, std::uint32_t u, 
       if (!rng.bernoulli(0.35)) continue;
       // Ratings follow the same taste: what fits the user is rated higher.
       double stars = std::clamp(std::round(3.4 + 0.9 * s + rng.normal(0.0, 0.8)), 1.0, 5.0);
-      std::int64_t rated = std::min(t + rng.uniform_int(3600, 14 * kDay), cfg.start_time + w.days * kDay - 1);
-      emit(std::max(rated, t + 1), item, Event::Rating, static_cast<float>(stars));
+      // A rating due after the year's end is simply not in the data: clamping it
+      // to the last second piled ratings (and duplicate rows) onto one timestamp.
+      std::int64_t rated = t + static_cast<std::int64_t>(rng.uniform_int(3600, 14 * kDay));
+      if (rated < cfg.start_time + w.days * kDay) emit(rated, item, Event::Rating, static_cast<float>(stars));
     }
   }
 }

@@ -57,8 +57,13 @@ json ModelRecord::to_json() const {
 std::optional<double> find_metric(const json& metrics, const std::string& name) {
   if (!metrics.is_object()) return std::nullopt;
   if (auto it = metrics.find(name); it != metrics.end() && it->is_number()) return it->get<double>();
+  // In the result format the model's own numbers are under "metrics"; "baselines"
+  // and "segments" hold other models' and sub-populations' values with the same
+  // names, so they must never answer for the model (a gate on a baseline's NDCG).
+  if (auto it = metrics.find("metrics"); it != metrics.end())
+    if (auto found = find_metric(*it, name)) return found;
   for (const auto& [key, section] : metrics.items())
-    if (section.is_object())
+    if (section.is_object() && key != "metrics" && key != "baselines" && key != "segments")
       if (auto found = find_metric(section, name)) return found;
   return std::nullopt;
 }
