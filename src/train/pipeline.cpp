@@ -180,15 +180,17 @@ TrainResult run_training(const TrainRequest& request) {
     auto positives = collect_positives(dataset, split, tc.event_weights);
     NegativeSampler sampler(bundle.seen, dataset.num_items());
     NegativeDraw draw = [&sampler](std::uint32_t user, Rng& rng) { return sampler.sample(user, rng); };
-    EvalOptions val_options = eval_options(config, split.validation.empty() ? "test" : "validation", true);
-    if (split.validation.empty())
-      progress.log("warning: the split has no validation part; early stopping watches the test part");
+    EvalOptions val_options = eval_options(config, "validation", true);
     neural_view = std::make_unique<NeuralRecommender>(net);
-    ValidationFn validate = [&](const Network& n) {
-      const_cast<Network&>(n).set_seen(users_seen, items_seen);
-      nlohmann::json r = evaluate(*neural_view, dataset, split, val_options, popularity);
-      return r.at("ranking");
-    };
+    ValidationFn validate;  // empty: no validation part, so no early stopping (never peek at test)
+    if (split.validation.empty())
+      progress.log("note: the split has no validation part; training runs all epochs and keeps the last");
+    else
+      validate = [&](const Network& n) {
+        const_cast<Network&>(n).set_seen(users_seen, items_seen);
+        nlohmann::json r = evaluate(*neural_view, dataset, split, val_options, popularity);
+        return r.at("ranking");
+      };
     Trainer trainer(net, tc, progress);
     if (request.on_epoch) trainer.set_epoch_callback(request.on_epoch);
     result.outcome = trainer.fit(positives, draw, validate, request.out / "checkpoint", request.resume);

@@ -119,11 +119,14 @@ TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const Negative
     std::size_t samples = 0;
     double train_loss = run_epoch(epoch, positives, draw_negative, &samples);
     double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    nlohmann::json val = validate(network_);
+    nlohmann::json val = validate ? validate(network_) : nlohmann::json();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!val.contains(config_.early_stopping_metric))
+    // Without a validation part there is nothing honest to select on: every epoch
+    // counts as the best so far (the last one is kept) and the schedule stays flat.
+    const bool validated = !val.is_null();
+    if (validated && !val.contains(config_.early_stopping_metric))
       throw Error("validation did not report the early-stopping metric '" + config_.early_stopping_metric + "'");
-    double metric = val[config_.early_stopping_metric].get<double>();
+    double metric = validated ? val[config_.early_stopping_metric].get<double>() : static_cast<double>(epoch);
 
     nlohmann::json record = {{"epoch", epoch},
                              {"train_loss", train_loss},
@@ -132,11 +135,12 @@ TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const Negative
                              {"train_seconds", train_seconds},
                              {"samples", samples},
                              {"samples_per_second", train_seconds > 0 ? samples / train_seconds : 0.0}};
-    for (auto it = val.begin(); it != val.end(); ++it) record["val_" + it.key()] = it.value();
+    if (validated)
+      for (auto it = val.begin(); it != val.end(); ++it) record["val_" + it.key()] = it.value();
     bool best = stopping.update(metric, epoch);
     record["best"] = best;
     outcome.history.push_back(record);
-    network_.set_learning_rate(scheduler.step(metric, lr));
+    if (validated) network_.set_learning_rate(scheduler.step(metric, lr));
 
     nlohmann::json state = {{"fingerprint", print},
                             {"lr", network_.learning_rate()},
@@ -144,9 +148,10 @@ TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const Negative
                             {"early_stopping", stopping.state()},
                             {"history", outcome.history}};
     save_checkpoint(checkpoint_dir, epoch, network_, state, best);
-    progress_.end(fmt::format("epoch {:>3}  loss {:.4f}  val {} {:.4f}{}  lr {:.2e}  {:.1f}s  {:.0f} samples/s", epoch,
-                              train_loss, config_.early_stopping_metric, metric, best ? " *" : "  ", lr, seconds,
-                              record["samples_per_second"].get<double>()));
+    std::string val_text = validated ? fmt::format("val {} {:.4f}{}", config_.early_stopping_metric, metric, best ? " *" : "  ")
+                                     : std::string("no validation part");
+    progress_.end(fmt::format("epoch {:>3}  loss {:.4f}  {}  lr {:.2e}  {:.1f}s  {:.0f} samples/s", epoch, train_loss,
+                              val_text, lr, seconds, record["samples_per_second"].get<double>()));
     if (on_epoch_) on_epoch_(record);
     if (stopping.should_stop()) {
       outcome.stop_reason = "early_stopping";
