@@ -12,9 +12,8 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # Debian's torch uses OpenBLAS; these variables (set for other tools) mis-tune it.
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
-# Sleeping (not spinning) OpenMP workers: on a shared, loaded machine spinning threads
-# slow PyTorch 2-thread steps by ~8x (measured 426 ms vs 57 ms per step); applies to both sides.
-export OMP_WAIT_POLICY=PASSIVE
+# OMP_WAIT_POLICY is left at its default so PyTorch runs at its best on an idle machine;
+# on a loaded machine OMP_WAIT_POLICY=PASSIVE (set by the caller) keeps both sides sane.
 
 field() { grep "^$1=" | cut -d= -f2; }
 
