@@ -1,23 +1,66 @@
 #include "store/sha256.h"
 
-#include "core/atomic_file.h"
-#include "core/error.h"
+#include <openssl/evp.h>
 
-// cpp-httplib, already a project dependency, is built against OpenSSL and exports
-// its SHA-256 helper. Calling it avoids both a hand-written digest and a new link
-// dependency (the library does not link libcrypto directly). The declaration
-// matches the one compiled into libcpp-httplib.
-namespace httplib::detail {
-std::string SHA_256(const std::string& s);
-}
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <vector>
+
+#include "core/error.h"
 
 namespace hybridrec::store {
 
-std::string sha256_hex(const std::string& bytes) { return httplib::detail::SHA_256(bytes); }
+namespace {
+
+// OpenSSL's public EVP digest API (libssl-dev, Debian): a well-kept SHA-256 that
+// streams, so multi-gigabyte embedding tables are hashed without being read whole.
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) throw Error("OpenSSL: cannot start SHA-256");
+  }
+  void update(const void* data, std::size_t size) {
+    if (EVP_DigestUpdate(ctx_.get(), data, size) != 1) throw Error("OpenSSL: SHA-256 update failed");
+  }
+  std::string hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(ctx_.get(), digest, &length) != 1) throw Error("OpenSSL: SHA-256 final failed");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(length * 2);
+    for (unsigned int i = 0; i < length; ++i) {
+      out.push_back(kHex[digest[i] >> 4]);
+      out.push_back(kHex[digest[i] & 15]);
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
+};
+
+}  // namespace
+
+std::string sha256_hex(const std::string& bytes) {
+  Sha256 h;
+  h.update(bytes.data(), bytes.size());
+  return h.hex();
+}
 
 std::string sha256_file(const std::filesystem::path& file) {
-  // Model artifacts are read whole anyway when loaded; one read keeps this simple.
-  return sha256_hex(read_file(file));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error("cannot open " + file.string() + ": " + std::strerror(errno));
+  Sha256 h;
+  std::vector<char> buffer(1 << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    if (in.gcount() > 0) h.update(buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw Error("cannot read " + file.string());
+  return h.hex();
 }
 
 }  // namespace hybridrec::store
