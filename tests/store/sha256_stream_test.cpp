@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/atomic_file.h"
+#include "core/error.h"
 #include "store/sha256.h"
 #include "test_support.h"
 
