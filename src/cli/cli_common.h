@@ -11,15 +11,10 @@ namespace hybridrec::cli {
 
 struct DataOptions {
   std::string path;
-  std::string format = "auto";
-  LoadOptions to_load_options() const {
-    LoadOptions o;
-    o.format = format;
-    return o;
-  }
+  LoadOptions load;  // --format and --sep land here
 };
 
-// --data PATH (required unless `required` is false) and --format NAME.
+// --data PATH (required unless `required` is false), --format NAME and --sep S.
 void add_data_options(CLI::App& cmd, DataOptions& options, bool required = true);
 
 // Parses "5,10,20" into {5, 10, 20}; throws CLI::ValidationError on junk.

@@ -52,7 +52,7 @@ void register_evaluate(CLI::App& app) {
     ModelBundle bundle = ModelBundle::load(args->model_dir);
     const nlohmann::json& td = bundle.config.at("training_data");
     std::string data_path = args->data.path.empty() ? td.at("path").get<std::string>() : args->data.path;
-    LoadOptions load = args->data.to_load_options();
+    LoadOptions load = args->data.load;
     if (args->data.path.empty()) load.format = td.value("format", std::string("auto"));
     Dataset dataset = load_dataset(data_path, load);
     require_same_ids(bundle.users, dataset.users, "user", data_path);

@@ -3,6 +3,7 @@
 // features that split's training period yields.
 #include <iostream>
 
+#include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "data/features.h"
 #include "data/readers.h"
@@ -14,17 +15,12 @@ namespace hybridrec::cli {
 void register_stats(CLI::App& app) {
   auto* cmd = app.add_subcommand("stats", "Dataset, split and feature statistics");
   struct Args {
-    std::string data;
-    LoadOptions load;
+    DataOptions data;
     SplitConfig split;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("--data", args->data, "Dataset folder or file")->required();
-  cmd->add_option("--format", args->load.format,
-                  "auto, canonical, movielens-100k, movielens-1m, movielens-latest or generic")
-      ->capture_default_str();
-  cmd->add_option("--sep", args->load.separator, "Delimiter of a generic file (default: detected)");
+  add_data_options(*cmd, args->data);
   cmd->add_option("--split", args->split.strategy, "temporal, user_temporal, user_random or leave_one_out")
       ->capture_default_str()
       ->check(CLI::IsMember({"temporal", "user_temporal", "user_random", "leave_one_out"}));
@@ -34,7 +30,7 @@ void register_stats(CLI::App& app) {
   cmd->add_option("--seed", args->split.seed, "Split seed")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args] {
-    Dataset ds = load_dataset(args->data, args->load);
+    Dataset ds = load_dataset(args->data.path, args->data.load);
     Split split = make_split(ds, args->split);
     FeatureSet features = FeatureBuilder::fit(ds, split).transform(ds, split);
     nlohmann::json report{{"dataset", dataset_statistics(ds)},

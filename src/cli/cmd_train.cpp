@@ -56,7 +56,7 @@ void register_train(CLI::App& app) {
     if (args->seed >= 0) config["training"]["seed"] = args->seed;
     TrainRequest request;
     request.data = args->data.path;
-    request.load = args->data.to_load_options();
+    request.load = args->data.load;
     request.config = config;
     request.out = args->out;
     request.resume = args->resume;

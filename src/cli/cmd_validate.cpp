@@ -2,6 +2,7 @@
 // report; exits non-zero when the data has errors (warnings do not fail).
 #include <iostream>
 
+#include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "data/validation.h"
 
@@ -10,19 +11,14 @@ namespace hybridrec::cli {
 void register_validate(CLI::App& app) {
   auto* cmd = app.add_subcommand("validate", "Check a dataset for errors and summarise it");
   struct Args {
-    std::string data;
-    LoadOptions load;
+    DataOptions data;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("--data", args->data, "Dataset folder or file")->required();
-  cmd->add_option("--format", args->load.format,
-                  "auto, canonical, movielens-100k, movielens-1m, movielens-latest or generic")
-      ->capture_default_str();
-  cmd->add_option("--sep", args->load.separator, "Delimiter of a generic file (default: detected)");
+  add_data_options(*cmd, args->data);
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args] {
-    ValidationReport report = validate_dataset(args->data, args->load);
+    ValidationReport report = validate_dataset(args->data.path, args->data.load);
     if (args->json)
       std::cout << report.to_json().dump(2) << "\n";
     else

@@ -1,5 +1,7 @@
 #include "data/stats.h"
 
+#include "core/timeparse.h"
+
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -57,14 +59,7 @@ std::string number(const json& v) {
 
 }  // namespace
 
-std::string iso_utc(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string iso_utc(std::int64_t t) { return format_iso8601(t); }
 
 json dataset_statistics(const Dataset& d) {
   json out;

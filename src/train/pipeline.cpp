@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/timeparse.h"
 #include "data/features.h"
 #include "data/negative_sampling.h"
 #include "eval/evaluator.h"
@@ -23,14 +24,8 @@ namespace hybridrec {
 
 namespace {
 
-std::string iso_date(std::int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+// The registry's training_data dates are calendar days.
+std::string iso_date(std::int64_t unix_seconds) { return format_iso8601(unix_seconds).substr(0, 10); }
 
 EvalOptions eval_options(const nlohmann::json& config, const std::string& part, bool ranking_only) {
   EvalOptions o;
