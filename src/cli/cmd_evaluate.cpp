@@ -8,6 +8,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "eval/evaluator.h"
+#include "eval/leave_one_out.h"
 #include "eval/result_report.h"
 #include "model/baselines.h"
 #include "train/model_bundle.h"
@@ -24,6 +25,7 @@ struct EvaluateArgs {
   std::string baselines = "popularity,category,random";
   std::string out;
   std::string group_by;
+  int loo_negatives = 0;
   bool json = false;
 };
 
@@ -47,6 +49,10 @@ void register_evaluate(CLI::App& app) {
   cmd->add_option("--baselines", args->baselines, "baselines to compare with (comma separated, or 'none')")->capture_default_str();
   cmd->add_option("--group-by", args->group_by, "user attribute for the fairness metrics (default: the first categorical one)");
   cmd->add_option("--out", args->out, "result file (default: the model folder's metrics.json)");
+  cmd->add_option("--leave-one-out", args->loo_negatives,
+                  "also rank each user's held-out item among N sampled negatives (HR@K, NDCG@K; use with a "
+                  "leave_one_out split, e.g. 99 as in the NCF paper)")
+      ->check(CLI::Range(1, 100000));
   cmd->add_flag("--json", args->json, "print the result JSON instead of the table");
   cmd->callback([args] {
     ModelBundle bundle = ModelBundle::load(args->model_dir);
@@ -83,13 +89,26 @@ void register_evaluate(CLI::App& app) {
     }
     std::string version = bundle.config.value("model_version", std::string("unregistered"));
     nlohmann::json report = make_result_report(version, model_metrics, baseline_metrics);
+    if (args->loo_negatives > 0)
+      report["leave_one_out"] = evaluate_leave_one_out(*bundle.recommender, dataset, split, args->loo_negatives,
+                                                       options.ks, options.seed);
     std::filesystem::path out = args->out.empty() ? std::filesystem::path(args->model_dir) / "metrics.json"
                                                   : std::filesystem::path(args->out);
     write_json_atomic(out, report);
     if (args->json)
       std::cout << report.dump(2) << "\n";
-    else
-      std::cout << format_metrics_table(report) << "\nwritten to " << out.string() << "\n";
+    else {
+      std::cout << format_metrics_table(report);
+      if (report.contains("leave_one_out")) {
+        const auto& loo = report["leave_one_out"];
+        std::cout << fmt::format("\nleave-one-out, {} negatives per held-out item:", args->loo_negatives);
+        for (int k : options.ks)
+          std::cout << fmt::format("  HR@{} {:.4f}  NDCG@{} {:.4f}", k, loo.value("hit_rate@" + std::to_string(k), 0.0), k,
+                                   loo.value("ndcg@" + std::to_string(k), 0.0));
+        std::cout << "\n";
+      }
+      std::cout << "\nwritten to " << out.string() << "\n";
+    }
   });
 }
 
