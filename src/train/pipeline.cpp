@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/rng.h"
 #include "core/timeparse.h"
 #include "data/features.h"
 #include "data/negative_sampling.h"
@@ -61,6 +62,26 @@ nlohmann::json training_data_summary(const Dataset& dataset, const Split& split)
           {"num_users", dataset.num_users()},
           {"num_items", dataset.num_items()},
           {"num_interactions", dataset.interactions.size()}};
+}
+
+// The validation part restricted to a seeded sample of its users, so per-epoch
+// validation stays cheap on large catalogues (it only steers early stopping).
+Split sample_validation_users(const Dataset& dataset, const Split& split, std::size_t max_users, std::uint64_t seed) {
+  std::vector<std::uint32_t> users;
+  for (auto idx : split.validation) users.push_back(dataset.interactions[idx].user);
+  std::sort(users.begin(), users.end());
+  users.erase(std::unique(users.begin(), users.end()), users.end());
+  if (max_users == 0 || users.size() <= max_users) return split;
+  Rng rng(seed);
+  rng.shuffle(users.begin(), users.end());
+  users.resize(max_users);
+  std::vector<bool> keep(dataset.num_users(), false);
+  for (auto u : users) keep[u] = true;
+  Split sampled = split;
+  sampled.validation.clear();
+  for (auto idx : split.validation)
+    if (keep[dataset.interactions[idx].user]) sampled.validation.push_back(idx);
+  return sampled;
 }
 
 }  // namespace
@@ -176,6 +197,9 @@ TrainResult run_training(const TrainRequest& request) {
     NegativeSampler sampler(bundle.seen, dataset.num_items());
     NegativeDraw draw = [&sampler](std::uint32_t user, Rng& rng) { return sampler.sample(user, rng); };
     EvalOptions val_options = eval_options(config, "validation", true);
+    const std::size_t max_val_users =
+        config.contains("evaluation") ? config["evaluation"].value("validation_users", std::size_t{20000}) : 20000;
+    const Split val_split = sample_validation_users(dataset, split, max_val_users, tc.seed);
     neural_view = std::make_unique<NeuralRecommender>(net);
     ValidationFn validate;  // empty: no validation part, so no early stopping (never peek at test)
     if (split.validation.empty())
@@ -183,7 +207,7 @@ TrainResult run_training(const TrainRequest& request) {
     else
       validate = [&](const Network& n) {
         const_cast<Network&>(n).set_seen(users_seen, items_seen);
-        nlohmann::json r = evaluate(*neural_view, dataset, split, val_options, popularity);
+        nlohmann::json r = evaluate(*neural_view, dataset, val_split, val_options, popularity);
         return r.at("ranking");
       };
     Trainer trainer(net, tc, progress);

@@ -132,3 +132,20 @@ TEST(Pipeline, CorruptModelFileIsReportedByName) {
     EXPECT_NE(std::string(e.what()).find("model.safetensors"), std::string::npos) << e.what();
   }
 }
+
+TEST(Pipeline, ValidationOnASampleOfUsersIsDeterministicAndDiffersFromAll) {
+  auto dir = small_shop("val_sample");
+  auto all = small_request(dir, "ncf", 1);
+  all.out = dir / "all";
+  auto sampled = small_request(dir, "ncf", 1);
+  sampled.config["evaluation"]["validation_users"] = 20;
+  sampled.out = dir / "s1";
+  auto again = sampled;
+  again.out = dir / "s2";
+  double v_all = run_training(all).history[0]["val_ndcg@10"].get<double>();
+  double v1 = run_training(sampled).history[0]["val_ndcg@10"].get<double>();
+  double v2 = run_training(again).history[0]["val_ndcg@10"].get<double>();
+  EXPECT_EQ(v1, v2);
+  EXPECT_NE(v1, v_all);  // 20 of the ~200 validation users
+  EXPECT_EQ(weights(dir / "all"), weights(dir / "s1"));  // validation never changes training
+}
