@@ -107,6 +107,12 @@ void register_evaluate(CLI::App& app) {
                                    loo.value("ndcg@" + std::to_string(k), 0.0));
         std::cout << "\n";
       }
+      // Full-catalogue ranking cost: every evaluated user against every item.
+      double seconds = model_metrics.value("elapsed_seconds", 0.0);
+      double pairs = model_metrics.value("users_evaluated", 0.0) * static_cast<double>(dataset.num_items());
+      std::cout << fmt::format("\nevaluated {} users x {} items in {:.3f} s ({:.1f}M pairs/s, {} threads)",
+                               model_metrics.value("users_evaluated", 0), dataset.num_items(), seconds,
+                               seconds > 0 ? pairs / seconds / 1e6 : 0.0, options.threads);
       std::cout << "\nwritten to " << out.string() << "\n";
     }
   });
