@@ -132,18 +132,22 @@ ModelBundle ModelBundle::load(const std::filesystem::path& dir) {
     }
     b.network = Network::create(mc, b.users.size(), b.items.size(), type == "hybrid" ? &b.features : nullptr, 0);
     b.network->load_state_dict(load_safetensors(dir / "model.safetensors"));
-    std::vector<bool> users_seen(b.users.size()), items_seen(b.items.size(), false);
-    for (std::size_t u = 0; u < b.seen.size(); ++u) {
-      users_seen[u] = !b.seen[u].empty();
-      for (auto i : b.seen[u]) items_seen[i] = true;
-    }
-    b.network->set_seen(users_seen, items_seen);
+    b.mark_seen_on_network();
     b.recommender = std::make_unique<NeuralRecommender>(*b.network);
   } else {
     // Baselines are cheap: refit them on the recorded training data.
     b.recommender = refit_baseline(b.config);
   }
   return b;
+}
+
+void ModelBundle::mark_seen_on_network() const {
+  std::vector<bool> users_seen(users.size(), false), items_seen(items.size(), false);
+  for (std::size_t u = 0; u < seen.size(); ++u) {
+    users_seen[u] = !seen[u].empty();
+    for (auto i : seen[u]) items_seen[i] = true;
+  }
+  network->set_seen(users_seen, items_seen);
 }
 
 std::vector<ScoredItem> ModelBundle::recommend(std::uint32_t user, std::size_t k, std::string* path) const {

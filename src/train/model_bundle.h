@@ -34,6 +34,9 @@ struct ModelBundle {
   std::unique_ptr<Recommender> recommender;      // answers score_all for known users
 
   std::string type() const { return config.at("model").at("type").get<std::string>(); }
+  // Tells the network which users and items had training data (derived from
+  // `seen`), so unseen ones are routed to its "unknown" rows.
+  void mark_seen_on_network() const;
   // Loads and checks every file; errors name the folder and the file.
   static ModelBundle load(const std::filesystem::path& dir);
   // Writes everything but metrics.json and training_history.json (the pipeline

@@ -188,11 +188,6 @@ TrainResult run_training(const TrainRequest& request) {
     bundle.network = Network::create(mc, dataset.num_users(), dataset.num_items(),
                                      type == "hybrid" ? &bundle.features : nullptr, tc.seed);
     Network& net = *bundle.network;
-    std::vector<bool> users_seen(dataset.num_users(), false), items_seen(dataset.num_items(), false);
-    for (auto idx : split.train) {
-      users_seen[dataset.interactions[idx].user] = true;
-      items_seen[dataset.interactions[idx].item] = true;
-    }
     auto positives = collect_positives(dataset, split, tc.event_weights);
     NegativeSampler sampler(bundle.seen, dataset.num_items());
     NegativeDraw draw = [&sampler](std::uint32_t user, Rng& rng) { return sampler.sample(user, rng); };
@@ -205,15 +200,15 @@ TrainResult run_training(const TrainRequest& request) {
     if (split.validation.empty())
       progress.log("note: the split has no validation part; training runs all epochs and keeps the last");
     else
-      validate = [&](const Network& n) {
-        const_cast<Network&>(n).set_seen(users_seen, items_seen);
+      validate = [&](const Network&) {
+        bundle.mark_seen_on_network();  // the unknown rows follow the trained rows each epoch
         nlohmann::json r = evaluate(*neural_view, dataset, val_split, val_options, popularity);
         return r.at("ranking");
       };
     Trainer trainer(net, tc, progress);
     if (request.on_epoch) trainer.set_epoch_callback(request.on_epoch);
     result.outcome = trainer.fit(positives, draw, validate, request.out / "checkpoint", request.resume);
-    net.set_seen(users_seen, items_seen);
+    bundle.mark_seen_on_network();
     evaluated = neural_view.get();
   } else {
     if (!baselines.count(type)) {
