@@ -11,7 +11,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
   python3 python3-numpy python3-torch libopenblas0-openmp
-  xz-utils
+  xz-utils ccache
+  wrk libhnswlib-dev python3-optuna chromium
 )
 
 missing=()

@@ -207,6 +207,7 @@ TrainResult run_training(const TrainRequest& request) {
       };
     Trainer trainer(net, tc, progress);
     if (request.on_epoch) trainer.set_epoch_callback(request.on_epoch);
+    if (request.stop_after_epoch) trainer.set_stop_predicate(request.stop_after_epoch);
     result.outcome = trainer.fit(positives, draw, validate, request.out / "checkpoint", request.resume);
     bundle.mark_seen_on_network();
     evaluated = neural_view.get();

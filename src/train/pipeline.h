@@ -27,6 +27,8 @@ struct TrainRequest {
   std::string model_version = "unregistered";
   // Called after every epoch with its history record (experiment tracking).
   std::function<void(const nlohmann::json& epoch_record)> on_epoch;
+  // Asked after every epoch; true stops training there (stop_reason "stopped_externally").
+  std::function<bool(const nlohmann::json& epoch_record)> stop_after_epoch;
 };
 
 struct TrainResult {

@@ -157,6 +157,10 @@ TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const Negative
       outcome.stop_reason = "early_stopping";
       break;
     }
+    if (stop_predicate_ && stop_predicate_(record)) {
+      outcome.stop_reason = "stopped_externally";
+      break;
+    }
   }
   if (stopping.should_stop()) outcome.stop_reason = "early_stopping";
   outcome.epochs_run = static_cast<int>(outcome.history.size());

@@ -34,7 +34,7 @@ struct TrainOutcome {
   int epochs_run = 0;
   int best_epoch = 0;  // 1-based; the network holds these parameters on return
   double best_metric = 0.0;
-  std::string stop_reason;  // "early_stopping", "num_epochs"
+  std::string stop_reason;  // "early_stopping", "num_epochs", "stopped_externally"
   bool resumed = false;
 };
 
@@ -49,6 +49,9 @@ class Trainer {
                    const ValidationFn& validate, const std::filesystem::path& checkpoint_dir, bool resume);
   // Called with each epoch's history record after its checkpoint is written.
   void set_epoch_callback(std::function<void(const nlohmann::json&)> callback) { on_epoch_ = std::move(callback); }
+  // Asked after each epoch (after the callback); true ends training now with
+  // stop_reason "stopped_externally" (a tuner's median stopping rule, say).
+  void set_stop_predicate(std::function<bool(const nlohmann::json&)> predicate) { stop_predicate_ = std::move(predicate); }
 
  private:
   double run_epoch(int epoch, const std::vector<Positive>& positives, const NegativeDraw& draw_negative,
@@ -58,6 +61,7 @@ class Trainer {
   TrainingConfig config_;
   Progress& progress_;
   std::function<void(const nlohmann::json&)> on_epoch_;
+  std::function<bool(const nlohmann::json&)> stop_predicate_;
 };
 
 }  // namespace hybridrec
