@@ -228,6 +228,10 @@ void FusionNetwork::set_seen(const std::vector<bool>& users_seen, const std::vec
   if (!hybrid_) return;  // ncf has no unknown rows; cold users go to the popularity fallback
   seen_[0] = users_seen;
   seen_[1] = items_seen;
+  if (config_.id_dropout_rate > 0.0f) {  // the unknown rows were learned (id dropout): keep them
+    ++version_;
+    return;
+  }
   // The unknown row becomes the mean of the trained rows: the embedding of an
   // "average" entity, a neutral start for the content branch to refine.
   for (int s = 0; s < 2; ++s) {

@@ -115,7 +115,10 @@ class FusionNetwork final : public Network {
   // d_content_fields rows for the embedding gradients.
   void backward(std::size_t r0, std::size_t r1, Buffers& b, float dropout_scale,
                 std::vector<Floats>& grads) const;
-  void accumulate_embedding_gradients(const Batch& batch);
+  void accumulate_embedding_gradients(const Lookup& lookup, std::size_t n);
+  // The batch's lookup; with model.id_dropout_rate > 0 (hybrid) some samples'
+  // id embedding rows are routed to the unknown rows, their features kept.
+  Lookup training_lookup(const Batch& batch, std::uint64_t dropout_seed);
   void adam_step();
   void check_ids(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items) const;
   std::uint32_t route(int side, std::uint32_t id) const;
@@ -146,6 +149,7 @@ class FusionNetwork final : public Network {
   std::vector<std::vector<Floats>> thread_grads_;  // [thread][parameter]
   std::vector<RowGradient> row_grads_;                         // per parameter (embeddings only)
   std::vector<std::uint32_t> feature_code_rows_;
+  std::array<std::vector<std::uint32_t>, 2> id_dropout_rows_;  // embedding rows after id dropout
 
   // Item half of the first MLP layer for score_all, rebuilt after any change.
   std::uint64_t version_ = 0;

@@ -182,15 +182,36 @@ void FusionNetwork::backward(std::size_t r0, std::size_t r1, Buffers& b, float d
   }
 }
 
-void FusionNetwork::accumulate_embedding_gradients(const Batch& batch) {
-  const std::size_t n = batch.size(), E = embedding_dim_, F = feature_dim_;
-  const std::uint32_t* ids[2] = {batch.users.data(), batch.items.data()};
+FusionNetwork::Lookup FusionNetwork::training_lookup(const Batch& batch, std::uint64_t dropout_seed) {
+  Lookup lookup{{batch.users.data(), batch.items.data()}, {batch.users.data(), batch.items.data()}};
+  if (!hybrid_ || config_.id_dropout_rate <= 0.0f) return lookup;
+  const DropoutMask coin{splitmix64_mix(dropout_seed ^ 0x1D0D1D0D1D0DULL), config_.id_dropout_rate};
+  const std::uint32_t threshold = coin.drop_below();
+  for (int s = 0; s < 2; ++s) {
+    auto& rows = id_dropout_rows_[static_cast<std::size_t>(s)];
+    rows.assign(lookup.feature_row[s], lookup.feature_row[s] + batch.size());
+    const auto unknown = static_cast<std::uint32_t>(num_entities_[static_cast<std::size_t>(s)]);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      // A BPR group shares its user: drop the user for the whole group so the
+      // pair difference compares items under one user representation.
+      const std::size_t unit = (s == 0 && batch.group_size > 0) ? i / static_cast<std::size_t>(batch.group_size) : i;
+      const std::uint64_t r = splitmix64_mix(coin.seed ^ splitmix64_mix((static_cast<std::uint64_t>(s) << 40) ^ unit));
+      if (static_cast<std::uint32_t>(r >> 40) < threshold) rows[i] = unknown;
+    }
+    lookup.embedding_row[s] = rows.data();
+  }
+  return lookup;
+}
+
+void FusionNetwork::accumulate_embedding_gradients(const Lookup& lookup, std::size_t n) {
+  const std::size_t E = embedding_dim_, F = feature_dim_;
+  const std::uint32_t* const* ids = lookup.feature_row;
   Buffers& b = train_buffers_;
   for (int s = 0; s < 2; ++s) {
     RowGradient& g = row_grads_[static_cast<std::size_t>(id_embedding_[s])];
     g.begin();
     for (std::size_t i = 0; i < n; ++i)
-      g.add(ids[s][i], b.d_x0.row(static_cast<Eigen::Index>(i)).data() + static_cast<std::size_t>(s) * E);
+      g.add(lookup.embedding_row[s][i], b.d_x0.row(static_cast<Eigen::Index>(i)).data() + static_cast<std::size_t>(s) * E);
     if (!hybrid_) continue;
     const ContentSide& c = content_[s];
     const std::size_t fields = c.field_embeddings.size();
@@ -266,7 +287,7 @@ float FusionNetwork::train_step(const Batch& batch, Loss loss, std::uint64_t dro
   }
   DropoutMask mask{splitmix64_mix(dropout_seed), config_.dropout_rate};
   const DropoutMask* use_mask = config_.dropout_rate > 0.0f ? &mask : nullptr;
-  const Lookup lookup{{batch.users.data(), batch.items.data()}, {batch.users.data(), batch.items.data()}};
+  const Lookup lookup = training_lookup(batch, dropout_seed);
   parallel_rows(n, [&](std::size_t r0, std::size_t r1, int) { forward(lookup, r0, r1, b, use_mask); });
   const double value = loss_and_gradient(loss, b.logit.data(), batch, b.d_logit.data());
   const int used = parallel_rows(n, [&](std::size_t r0, std::size_t r1, int t) {
@@ -282,7 +303,7 @@ float FusionNetwork::train_step(const Batch& batch, Loss loss, std::uint64_t dro
       for (std::size_t i = 0; i < g.size(); ++i) g[i] += src[i];
     }
   }
-  accumulate_embedding_gradients(batch);
+  accumulate_embedding_gradients(lookup, n);
   adam_step();
   ++version_;
   return static_cast<float>(value);

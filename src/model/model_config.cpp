@@ -13,6 +13,7 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& m) {
     c.dropout_rate = m.value("dropout_rate", c.dropout_rate);
     c.content_dim = m.value("content_dim", c.content_dim);
     c.feature_embedding_dim = m.value("feature_embedding_dim", c.feature_embedding_dim);
+    c.id_dropout_rate = m.value("id_dropout_rate", c.id_dropout_rate);
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(std::string("model configuration: ") + e.what());
   }
@@ -21,6 +22,7 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& m) {
   for (int h : c.hidden_layers)
     if (h <= 0) throw ConfigError("model.hidden_layers must be positive");
   if (c.dropout_rate < 0.0f || c.dropout_rate >= 1.0f) throw ConfigError("model.dropout_rate must be in [0, 1)");
+  if (c.id_dropout_rate < 0.0f || c.id_dropout_rate >= 1.0f) throw ConfigError("model.id_dropout_rate must be in [0, 1)");
   return c;
 }
 
@@ -30,7 +32,8 @@ nlohmann::json ModelConfig::to_json() const {
           {"hidden_layers", hidden_layers},
           {"dropout_rate", dropout_rate},
           {"content_dim", content_dim},
-          {"feature_embedding_dim", feature_embedding_dim}};
+          {"feature_embedding_dim", feature_embedding_dim},
+          {"id_dropout_rate", id_dropout_rate}};
 }
 
 }  // namespace hybridrec

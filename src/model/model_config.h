@@ -15,6 +15,12 @@ struct ModelConfig {
   float dropout_rate = 0.2f;               // after the first two hidden layers (the specification's NCF)
   int content_dim = 64;                    // user and item Dense layers of the content branch
   int feature_embedding_dim = 10;          // favourite category, category, brand embeddings
+  // hybrid: probability that a training sample's user id (and, independently, its
+  // item id) is replaced by the learned "unknown" row, as in DropoutNet (Volkovs
+  // et al., 2017). The network then learns to score from content features alone,
+  // which is exactly the path a user or item unseen in training takes. 0 keeps the
+  // unknown rows at the mean of the trained rows instead.
+  float id_dropout_rate = 0.0f;
 
   static ModelConfig from_json(const nlohmann::json& model_section);
   nlohmann::json to_json() const;

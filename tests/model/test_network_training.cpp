@@ -313,6 +313,48 @@ TEST(ColdStart, UnseenUsersUseTheUnknownRowAndTheirFeatures) {
   EXPECT_TRUE(net->serves_cold_users());
 }
 
+// With id dropout the unknown rows are trained (DropoutNet): a user never seen in
+// training is ranked from its features alone, and set_seen keeps the learned row.
+TEST(ColdStart, IdDropoutLearnsTheUnknownRowsForContentOnlyScoring) {
+  const FeatureSet f = group_features();
+  ModelConfig c = config("hybrid");
+  c.id_dropout_rate = 0.5f;
+  auto net = Network::create(c, kUsers, kItems, &f, 5);
+  OptimizerConfig opt;
+  opt.learning_rate = 0.01f;
+  net->set_optimizer(opt);
+  const auto unknown_row = [&] {
+    for (const auto& t : net->state_dict())
+      if (t.name == "user_embedding.weight")
+        return std::vector<float>(t.data.begin() + kUsers * 8, t.data.begin() + (kUsers + 1) * 8);
+    return std::vector<float>();
+  };
+  const std::vector<float> initial = unknown_row();
+  train(*net, 400, 11);
+  const std::vector<float> learned = unknown_row();
+  EXPECT_NE(initial, learned) << "the unknown row must receive gradients";
+
+  std::vector<bool> users_seen(kUsers, true), items_seen(kItems, true);
+  for (std::uint32_t u : {1u, 2u, 3u, 4u}) users_seen[u] = false;
+  net->set_seen(users_seen, items_seen);
+  EXPECT_EQ(unknown_row(), learned) << "set_seen must not overwrite a learned unknown row";
+
+  // Cold users (routed to the unknown row) still rank their group's items first,
+  // which only their favourite-category feature can tell.
+  std::vector<std::uint32_t> cold = {1, 2, 3, 4};
+  std::vector<float> scores(cold.size() * kItems);
+  net->score_all(cold, scores.data());
+  double right = 0, pairs = 0;
+  for (std::size_t k = 0; k < cold.size(); ++k)
+    for (std::uint32_t p = 0; p < kItems; ++p)
+      for (std::uint32_t q = 0; q < kItems; ++q)
+        if (likes(cold[k], p) && !likes(cold[k], q)) {
+          right += scores[k * kItems + p] > scores[k * kItems + q];
+          pairs += 1;
+        }
+  EXPECT_GT(right / pairs, 0.9);
+}
+
 TEST(NetworkErrors, BadInputsAreRejectedWithReasons) {
   const FeatureSet f = group_features();
   auto net = make("ncf", f);
