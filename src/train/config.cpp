@@ -133,6 +133,7 @@ TrainingConfig TrainingConfig::from_json(const nlohmann::json& config) {
       const char* names[4] = {"view", "add_to_cart", "purchase", "rating"};
       for (int i = 0; i < 4; ++i) c.event_weights[i] = w.value(names[i], c.event_weights[i]);
     }
+    c.recency_half_life_days = d.value("recency_half_life_days", c.recency_half_life_days);
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(std::string("configuration: ") + e.what());
   }
@@ -141,6 +142,7 @@ TrainingConfig TrainingConfig::from_json(const nlohmann::json& config) {
   if (c.optimizer.learning_rate <= 0) throw ConfigError("training.learning_rate must be positive");
   if (c.negatives_per_positive < 1) throw ConfigError("data.negative_sampling_ratio must be at least 1");
   if (c.threads < 1) throw ConfigError("training.threads must be at least 1");
+  if (c.recency_half_life_days < 0) throw ConfigError("data.recency_half_life_days must be 0 (off) or positive");
   return c;
 }
 

@@ -46,6 +46,9 @@ struct TrainingConfig {
   std::uint64_t seed = 42;
   int negatives_per_positive = 4;
   float event_weights[4] = {1, 1, 1, 1};  // view, add_to_cart, purchase, rating
+  // Time decay of positives: an interaction this many days older than the last
+  // training interaction counts half (tastes and catalogues drift). 0: no decay.
+  double recency_half_life_days = 0.0;
 
   static TrainingConfig from_json(const nlohmann::json& config);
 };

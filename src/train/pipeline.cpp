@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
+#include <limits>
 #include <fmt/format.h>
 #include <map>
 #include <unordered_map>
@@ -98,9 +100,13 @@ SplitConfig split_config_from(const nlohmann::json& config) {
   return s;
 }
 
-std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const float event_weights[4]) {
+std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const float event_weights[4],
+                                        double recency_half_life_days) {
   // One positive per (user, item) pair, weighted by its strongest event: a
   // purchase after three views is one positive of purchase weight, not four.
+  std::int64_t newest = std::numeric_limits<std::int64_t>::min();
+  for (auto idx : split.train) newest = std::max(newest, dataset.interactions[idx].timestamp);
+  const double decay_per_second = recency_half_life_days > 0 ? std::log(2.0) / (recency_half_life_days * 86400.0) : 0.0;
   std::unordered_map<std::uint64_t, std::uint32_t> index;
   index.reserve(split.train.size());
   std::vector<Positive> positives;
@@ -109,6 +115,8 @@ std::vector<Positive> collect_positives(const Dataset& dataset, const Split& spl
     const Interaction& it = dataset.interactions[idx];
     float w = event_weights[static_cast<int>(it.event)];
     if (w <= 0.0f) continue;
+    if (decay_per_second > 0)
+      w *= static_cast<float>(std::exp(-decay_per_second * static_cast<double>(newest - it.timestamp)));
     std::uint64_t key = (static_cast<std::uint64_t>(it.user) << 32) | it.item;
     auto [pos, inserted] = index.emplace(key, static_cast<std::uint32_t>(positives.size()));
     if (inserted)
@@ -188,7 +196,7 @@ TrainResult run_training(const TrainRequest& request) {
     bundle.network = Network::create(mc, dataset.num_users(), dataset.num_items(),
                                      type == "hybrid" ? &bundle.features : nullptr, tc.seed);
     Network& net = *bundle.network;
-    auto positives = collect_positives(dataset, split, tc.event_weights);
+    auto positives = collect_positives(dataset, split, tc.event_weights, tc.recency_half_life_days);
     NegativeSampler sampler(bundle.seen, dataset.num_items());
     NegativeDraw draw = [&sampler](std::uint32_t user, Rng& rng) { return sampler.sample(user, rng); };
     EvalOptions val_options = eval_options(config, "validation", true);

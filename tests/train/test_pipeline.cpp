@@ -2,6 +2,8 @@
 // result, and cold start through the content branch.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/atomic_file.h"
 #include "data/generator.h"
 #include "model/safetensors.h"
@@ -148,4 +150,34 @@ TEST(Pipeline, ValidationOnASampleOfUsersIsDeterministicAndDiffersFromAll) {
   EXPECT_EQ(v1, v2);
   EXPECT_NE(v1, v_all);  // 20 of the ~200 validation users
   EXPECT_EQ(weights(dir / "all"), weights(dir / "s1"));  // validation never changes training
+}
+
+// data.recency_half_life_days: a positive one half-life older than the newest
+// training interaction weighs half; duplicates keep their strongest weight.
+TEST(CollectPositives, RecencyHalfLifeHalvesTheWeightPerHalfLife) {
+  Dataset d;
+  const std::int64_t day = 86400, now = 1'700'000'000;
+  auto add = [&](std::uint32_t user, std::uint32_t item, std::int64_t t) {
+    Interaction it;
+    it.user = user;
+    it.item = item;
+    it.timestamp = t;
+    it.event = Event::Rating;
+    d.interactions.push_back(it);
+  };
+  add(0, 0, now);
+  add(0, 1, now - 10 * day);
+  add(1, 0, now - 20 * day);
+  add(1, 0, now - 1 * day);  // the same pair again, more recently
+  Split split;
+  split.train = {0, 1, 2, 3};
+  const float weights[4] = {1, 1, 1, 1};
+  auto flat = collect_positives(d, split, weights, 0.0);
+  ASSERT_EQ(flat.size(), 3u);
+  for (const auto& p : flat) EXPECT_FLOAT_EQ(p.weight, 1.0f);
+  auto decayed = collect_positives(d, split, weights, 10.0);
+  ASSERT_EQ(decayed.size(), 3u);
+  EXPECT_FLOAT_EQ(decayed[0].weight, 1.0f);
+  EXPECT_NEAR(decayed[1].weight, 0.5f, 1e-6f);
+  EXPECT_NEAR(decayed[2].weight, std::pow(0.5f, 0.1f), 1e-6f);
 }
