@@ -57,9 +57,10 @@ std::string runs_table(const std::vector<store::RunRecord>& runs) {
                     latest_cell(r, "train_loss"), latest_cell(r, "val_loss"), latest_cell(r, "val_ndcg@10"),
                     latest_cell(r, "test_ndcg@10"), latest_cell(r, "test_recall@10")});
   if (rows.empty()) return "<p class=\"note\">No runs yet: train one with <code>hybridrec train --workspace DIR</code>.</p>\n";
-  return html_table({"run", "experiment", "name", "status", "started", "train loss (last epoch)",
-                     "validation loss (last epoch)", "validation ndcg@10 (last epoch)", "test ndcg@10", "test recall@10"},
-                    rows, "runs");
+  return html_table({"run", "experiment", "name", "status", "started", "train loss", "val loss", "val ndcg@10",
+                     "test ndcg@10", "test recall@10"},
+                    rows, "runs") +
+         "<p class=\"note\">train/val: the last epoch's values; test: the kept model on the test part.</p>\n";
 }
 
 DashboardPage home(store::Workspace& ws) {
@@ -170,6 +171,13 @@ DashboardPage models(store::Workspace& ws) {
   return {200, page.render()};
 }
 
+// "2024-01-01 .. 2024-09-28, 70000 training samples (shop)": the registry's training_data in words.
+std::string training_data_text(const nlohmann::json& d) {
+  if (!d.is_object() || !d.contains("start_date")) return d.dump();
+  return fmt::format("{} .. {}, {} training samples ({})", d.value("start_date", "?"), d.value("end_date", "?"),
+                     d.contains("num_samples") ? d["num_samples"].dump() : "?", d.value("path", std::string("?")));
+}
+
 DashboardPage model(store::Workspace& ws, const std::string& id) {
   store::ModelRecord m;
   try {
@@ -183,8 +191,8 @@ DashboardPage model(store::Workspace& ws, const std::string& id) {
   std::vector<std::vector<Cell>> kv{{text_cell("status"), status_cell(store::to_string(m.status))},
                                     {text_cell("version"), text_cell(m.version)},
                                     {text_cell("gate metric"), text_cell(m.gate_metric)},
-                                    {text_cell("gate value"), gate_cell(m)},
-                                    {text_cell("training data"), text_cell(m.training_data.dump())},
+                                    {text_cell("gate value"), text_cell(gate_cell(m).text)},
+                                    {text_cell("training data"), text_cell(training_data_text(m.training_data))},
                                     {text_cell("artifacts"), text_cell(m.artifact_path)}};
   if (m.run_id) kv.push_back({text_cell("run"), link_cell(*m.run_id, run_href(*m.run_id))});
   page.add_section("summary", "Summary", html_table({"what", "value"}, kv, "kv"));
