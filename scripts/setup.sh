@@ -12,7 +12,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin
   python3 python3-numpy python3-torch libopenblas0-openmp
   xz-utils ccache
-  wrk libhnswlib-dev python3-optuna chromium
+  wrk libhnswlib-dev python3-optuna chromium chromium-driver
 )
 
 missing=()

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   cli::register_recommend(app);
   cli::register_models(app);
   cli::register_runs(app);
+  cli::register_report(app);
+  cli::register_ui(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -87,16 +87,23 @@ nlohmann::json make_result_report(const std::string& model_version, const nlohma
   return report;
 }
 
+std::vector<std::pair<std::string, std::string>> headline_metrics(int k) {
+  return {{"ranking", fmt::format("precision@{}", k)}, {"ranking", fmt::format("recall@{}", k)},
+          {"ranking", fmt::format("ndcg@{}", k)},      {"ranking", fmt::format("hit_rate@{}", k)},
+          {"ranking", "map"},                           {"ranking", "mrr"},
+          {"prediction", "rmse"},                       {"prediction", "mae"},
+          {"business", "coverage"},                     {"business", "diversity"},
+          {"business", "novelty"},                      {"business", "serendipity"},
+          {"fairness", "demographic_parity"},           {"fairness", "equal_opportunity"}};
+}
+
+bool lower_is_better(const std::string& metric) {
+  return metric == "rmse" || metric == "mae" || metric == "demographic_parity" || metric == "equal_opportunity";
+}
+
 std::string format_metrics_table(const nlohmann::json& report) {
   const int k = report.contains("evaluation") ? report["evaluation"].value("primary_k", 10) : 10;
-  const std::vector<std::pair<std::string, std::string>> rows{
-      {"ranking", fmt::format("precision@{}", k)}, {"ranking", fmt::format("recall@{}", k)},
-      {"ranking", fmt::format("ndcg@{}", k)},      {"ranking", fmt::format("hit_rate@{}", k)},
-      {"ranking", "map"},                           {"ranking", "mrr"},
-      {"prediction", "rmse"},                       {"prediction", "mae"},
-      {"business", "coverage"},                     {"business", "diversity"},
-      {"business", "novelty"},                      {"business", "serendipity"},
-      {"fairness", "demographic_parity"},           {"fairness", "equal_opportunity"}};
+  const auto rows = headline_metrics(k);
 
   std::vector<std::pair<std::string, const nlohmann::json*>> columns;
   const std::string model_name = report.value("model_version", std::string("model"));

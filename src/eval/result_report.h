@@ -4,6 +4,8 @@
 // for the terminal.
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +25,14 @@ std::string format_improvement(double value, double reference);
 
 // The current time as "2024-01-15T10:30:00Z".
 std::string utc_timestamp_now();
+
+// The headline metrics as (section, name) at K: precision/recall/ndcg/hit_rate@K,
+// map, mrr, rmse, mae, coverage, diversity, novelty, serendipity and the two
+// fairness gaps, in that order (the rows of the table below and of run reports).
+std::vector<std::pair<std::string, std::string>> headline_metrics(int k);
+
+// True for metrics where lower is better (rmse, mae, the fairness gaps).
+bool lower_is_better(const std::string& metric);
 
 // An aligned table: one row per headline metric, one column for the model and
 // one per baseline; missing or null values print as "-".

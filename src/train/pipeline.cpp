@@ -86,6 +86,31 @@ Split sample_validation_users(const Dataset& dataset, const Split& split, std::s
   return sampled;
 }
 
+// The validation loss: the training loss on validation pairs whose user and item
+// the network trained on (cold ones go through the "unknown" rows only when
+// scoring), with negatives drawn once so every epoch is measured on the same
+// batch. At most max_positives positives (a seeded sample) keep it cheap.
+Batch validation_loss_batch(const Dataset& dataset, const Split& val_split, const ModelBundle& bundle,
+                            const TrainingConfig& tc, const NegativeDraw& draw, std::size_t max_positives) {
+  Split as_train = val_split;
+  as_train.train = val_split.validation;
+  std::vector<Positive> positives = collect_positives(dataset, as_train, tc.event_weights);
+  std::vector<bool> item_trained(dataset.num_items(), false);
+  for (const auto& items : bundle.seen)
+    for (auto i : items) item_trained[i] = true;
+  std::erase_if(positives, [&](const Positive& p) {
+    const auto& mine = bundle.seen[p.user];
+    return mine.empty() || mine.size() >= dataset.num_items() || !item_trained[p.item];
+  });
+  Rng rng = Rng::stream(tc.seed, 0x76616c6c6f7373ULL);  // "valloss"
+  rng.shuffle(positives.begin(), positives.end());
+  if (positives.size() > max_positives) positives.resize(max_positives);
+  Batch batch;
+  batch.group_size = tc.loss == Loss::BPR ? 1 + tc.negatives_per_positive : 0;
+  for (const auto& p : positives) append_group(batch, p, tc.negatives_per_positive, draw, rng);
+  return batch;
+}
+
 }  // namespace
 
 SplitConfig split_config_from(const nlohmann::json& config) {
@@ -208,10 +233,13 @@ TrainResult run_training(const TrainRequest& request) {
     if (split.validation.empty())
       progress.log("note: the split has no validation part; training runs all epochs and keeps the last");
     else
-      validate = [&](const Network&) {
+      validate = [&, val_loss_batch = validation_loss_batch(dataset, val_split, bundle, tc, draw, 20000)](
+                     const Network& trained) {
         bundle.mark_seen_on_network();  // the unknown rows follow the trained rows each epoch
         nlohmann::json r = evaluate(*neural_view, dataset, val_split, val_options, popularity);
-        return r.at("ranking");
+        nlohmann::json ranking = r.at("ranking");
+        if (val_loss_batch.size() > 0) ranking["loss"] = trained.evaluate_loss(val_loss_batch, tc.loss);
+        return ranking;  // the trainer records each key as val_<key>: val_ndcg@10, val_loss
       };
     Trainer trainer(net, tc, progress);
     if (request.on_epoch) trainer.set_epoch_callback(request.on_epoch);

@@ -31,6 +31,19 @@ nlohmann::json fingerprint(const TrainingConfig& c, const Network& n, std::size_
 
 }  // namespace
 
+void append_group(Batch& batch, const Positive& positive, int negatives, const NegativeDraw& draw_negative, Rng& rng) {
+  batch.users.push_back(positive.user);
+  batch.items.push_back(positive.item);
+  batch.labels.push_back(1.0f);
+  batch.weights.push_back(positive.weight);
+  for (int n = 0; n < negatives; ++n) {
+    batch.users.push_back(positive.user);
+    batch.items.push_back(draw_negative(positive.user, rng));
+    batch.labels.push_back(0.0f);
+    batch.weights.push_back(1.0f);
+  }
+}
+
 double Trainer::run_epoch(int epoch, const std::vector<Positive>& positives, const NegativeDraw& draw_negative,
                           std::size_t* samples_out) {
   std::vector<std::uint32_t> order(positives.size());
@@ -57,19 +70,8 @@ double Trainer::run_epoch(int epoch, const std::vector<Positive>& positives, con
     batch.items.clear();
     batch.labels.clear();
     batch.weights.clear();
-    for (std::size_t k = start; k < end; ++k) {
-      const Positive& p = positives[order[k]];
-      batch.users.push_back(p.user);
-      batch.items.push_back(p.item);
-      batch.labels.push_back(1.0f);
-      batch.weights.push_back(p.weight);
-      for (int n = 0; n < config_.negatives_per_positive; ++n) {
-        batch.users.push_back(p.user);
-        batch.items.push_back(draw_negative(p.user, negative_rng));
-        batch.labels.push_back(0.0f);
-        batch.weights.push_back(1.0f);
-      }
-    }
+    for (std::size_t k = start; k < end; ++k)
+      append_group(batch, positives[order[k]], config_.negatives_per_positive, draw_negative, negative_rng);
     float loss = network_.train_step(batch, config_.loss, derive_seed(config_.seed, kDropoutStream, epoch, step));
     if (!std::isfinite(loss))
       throw Error(fmt::format("training diverged: the loss became {} at epoch {} step {}; the checkpoint of "

@@ -26,6 +26,10 @@ struct Positive {
 // Draws an item the user has not interacted with in training.
 using NegativeDraw = std::function<std::uint32_t(std::uint32_t user, class Rng& rng)>;
 
+// Appends one training group to batch: the positive, then `negatives` sampled
+// negatives for its user (label 1 / 0; the positive carries its weight).
+void append_group(Batch& batch, const Positive& positive, int negatives, const NegativeDraw& draw_negative, Rng& rng);
+
 // Validation metrics for the network as it is now, e.g. {"ndcg@10": 0.31, ...}.
 using ValidationFn = std::function<nlohmann::json(const Network&)>;
 

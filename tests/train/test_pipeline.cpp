@@ -57,7 +57,7 @@ TEST(Pipeline, WritesTheSpecificationsArtifactSetAndResultFormat) {
     EXPECT_TRUE(std::filesystem::exists(dir / "model" / f)) << f;
   auto history = read_json(dir / "model" / "training_history.json");
   ASSERT_EQ(history.size(), 2u);
-  for (const char* key : {"epoch", "train_loss", "val_ndcg@10", "lr", "seconds", "samples_per_second"})
+  for (const char* key : {"epoch", "train_loss", "val_loss", "val_ndcg@10", "lr", "seconds", "samples_per_second"})
     EXPECT_TRUE(history[0].contains(key)) << key;
   auto metrics = read_json(dir / "model" / "metrics.json");
   for (const char* key : {"model_version", "timestamp", "metrics", "comparison_to_baseline"})

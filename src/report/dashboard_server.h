@@ -1,0 +1,30 @@
+#pragma once
+// `hybridrec ui` on HTTP (cpp-httplib): GET pages from dashboard_page(), read-only,
+// bound to 127.0.0.1 by default. Every request reads the workspace afresh, so a
+// run that finishes while the page is open shows on reload.
+#include <memory>
+#include <string>
+
+#include "report/dashboard.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace hybridrec::report {
+
+class DashboardServer {
+ public:
+  explicit DashboardServer(DashboardOptions options);
+  ~DashboardServer();
+  // Binds host:port (port 0 = any free port); returns the bound port. Throws Error when it cannot bind.
+  int bind(const std::string& host, int port);
+  void serve();  // blocks until stop()
+  void stop();
+
+ private:
+  DashboardOptions options_;
+  std::unique_ptr<httplib::Server> http_;
+};
+
+}  // namespace hybridrec::report

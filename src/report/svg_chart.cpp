@@ -1,0 +1,278 @@
+#include "report/svg_chart.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "report/html.h"
+
+namespace hybridrec::report {
+
+namespace {
+
+// Room around the plot: title and legend above, tick labels and the axis label
+// below and to the left.
+constexpr double kLeft = 70, kRight = 18, kTop = 56, kBottom = 46;
+
+struct Frame {
+  double left, right, top, bottom;
+  double width() const { return right - left; }
+  double height() const { return bottom - top; }
+};
+
+Frame frame_of(int width, int height) { return {kLeft, width - kRight, kTop, height - kBottom}; }
+
+// A linear (or log10) mapping from data to pixels.
+struct Axis {
+  double lo = 0, hi = 1;  // in axis units (log10 of the value on a log axis)
+  bool log = false;
+  double pixel_lo = 0, pixel_hi = 1;
+  double unit(double value) const { return log ? std::log10(value) : value; }
+  double to_pixel(double value) const {
+    const double t = (unit(value) - lo) / (hi - lo);
+    return pixel_lo + t * (pixel_hi - pixel_lo);
+  }
+};
+
+std::string num(double v) { return fmt::format("{:.1f}", v); }
+
+std::string svg_open(int width, int height, const std::string& title) {
+  return fmt::format(
+      "<svg viewBox=\"0 0 {0} {1}\" width=\"{0}\" height=\"{1}\" role=\"img\" "
+      "aria-label=\"{2}\" font-family=\"system-ui, 'DejaVu Sans', sans-serif\" font-size=\"12\">\n"
+      "<rect x=\"0\" y=\"0\" width=\"{0}\" height=\"{1}\" fill=\"#ffffff\"/>\n"
+      "<text x=\"{3}\" y=\"20\" font-size=\"15\" font-weight=\"600\" fill=\"#1f2328\">{2}</text>\n",
+      width, height, escape(title), kLeft);
+}
+
+// Legend entries in one row under the title, wrapping to the plot width.
+std::string legend(const std::vector<std::string>& names, const Frame& f) {
+  std::string out;
+  double x = f.left, y = 40;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const double w = 28 + 7.2 * static_cast<double>(names[i].size());
+    if (x + w > f.right && x > f.left) break;  // no room: the tooltips still name every series
+    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"10\" fill=\"{}\"/>", num(x), num(y - 9),
+                       series_colour(i));
+    out += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#1f2328\">{}</text>\n", num(x + 18), num(y), escape(names[i]));
+    x += w + 12;
+  }
+  return out;
+}
+
+// Horizontal grid lines with y tick labels, the y axis label, and the frame.
+std::string y_axis(const Axis& axis, const std::vector<double>& ticks, const Frame& f, const std::string& label) {
+  std::string out;
+  for (double t : ticks) {
+    const double y = axis.to_pixel(t);
+    out += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#e6e9ed\"/>", num(f.left), num(y),
+                       num(f.right), num(y));
+    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#59636e\">{}</text>\n", num(f.left - 6),
+                       num(y + 4), escape(tick_label(t)));
+  }
+  out += fmt::format("<text transform=\"translate(16 {}) rotate(-90)\" text-anchor=\"middle\" fill=\"#1f2328\">{}</text>\n",
+                     num((f.top + f.bottom) / 2), escape(label));
+  out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#8c959f\"/>\n",
+                     num(f.left), num(f.top), num(f.width()), num(f.height()));
+  return out;
+}
+
+std::string x_label_text(const std::string& label, const Frame& f, int height) {
+  return fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#1f2328\">{}</text>\n",
+                     num((f.left + f.right) / 2), height - 8, escape(label));
+}
+
+// Log axis ticks: the powers of ten inside [lo, hi] (exponents), plus 2 and 5
+// times them when the range spans fewer than three decades.
+std::vector<double> log_ticks(double lo_exp, double hi_exp) {
+  std::vector<double> ticks;
+  const bool dense = hi_exp - lo_exp < 3;
+  for (int e = static_cast<int>(std::floor(lo_exp)); e <= static_cast<int>(std::ceil(hi_exp)); ++e)
+    for (double m : {1.0, 2.0, 5.0}) {
+      if (m != 1.0 && !dense) continue;
+      const double v = m * std::pow(10.0, e);
+      if (std::log10(v) >= lo_exp - 1e-9 && std::log10(v) <= hi_exp + 1e-9) ticks.push_back(v);
+    }
+  return ticks;
+}
+
+std::string no_data(const Frame& f) {
+  return fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#59636e\">no data</text>\n",
+                     num((f.left + f.right) / 2), num((f.top + f.bottom) / 2));
+}
+
+}  // namespace
+
+const char* series_colour(std::size_t i) {
+  static const char* palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000", "#F0E442"};
+  return palette[i % (sizeof palette / sizeof palette[0])];
+}
+
+std::vector<double> nice_ticks(double lo, double hi, int target_count) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return {0.0, 1.0};
+  if (hi < lo) std::swap(lo, hi);
+  if (hi - lo < 1e-12 * std::max(1.0, std::abs(hi))) {  // one value: a small band around it
+    const double pad = lo == 0 ? 1.0 : std::abs(lo) * 0.1;
+    lo -= pad;
+    hi += pad;
+  }
+  const double raw = (hi - lo) / std::max(1, target_count - 1);
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = magnitude;
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+    if (m * magnitude >= raw) {
+      step = m * magnitude;
+      break;
+    }
+  std::vector<double> ticks;
+  const double first = std::floor(lo / step + 1e-9) * step;
+  for (double t = first; t <= hi + step * (1 - 1e-9); t += step) {
+    ticks.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+    if (t >= hi - step * 1e-9) break;
+  }
+  if (ticks.size() < 2) ticks.push_back(ticks.back() + step);
+  return ticks;
+}
+
+std::string tick_label(double value) {
+  if (value == 0) return "0";
+  const double a = std::abs(value);
+  if (a >= 1e5 || a < 1e-3) return fmt::format("{:.0e}", value);
+  if (a >= 1e4) return fmt::format("{:g}k", value / 1000);
+  return fmt::format("{:g}", value);
+}
+
+std::string render_svg(const LineChart& chart) {
+  const Frame f = frame_of(chart.width, chart.height);
+  std::string out = svg_open(chart.width, chart.height, chart.title);
+  std::vector<std::string> names;
+  double xlo = std::numeric_limits<double>::infinity(), xhi = -xlo, ylo = xlo, yhi = -xlo;
+  auto usable = [&](double x, double y) { return std::isfinite(x) && std::isfinite(y) && (!chart.log_y || y > 0); };
+  for (const auto& s : chart.series) {
+    names.push_back(s.name);
+    for (std::size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i)
+      if (usable(s.x[i], s.y[i])) {
+        xlo = std::min(xlo, s.x[i]), xhi = std::max(xhi, s.x[i]);
+        ylo = std::min(ylo, s.y[i]), yhi = std::max(yhi, s.y[i]);
+      }
+  }
+  out += legend(names, f);
+  if (!std::isfinite(xlo)) {
+    out += y_axis(Axis{0, 1, false, f.bottom, f.top}, {}, f, chart.y_label) + no_data(f);
+    return out + x_label_text(chart.x_label, f, chart.height) + "</svg>\n";
+  }
+  if (chart.marker_x && std::isfinite(*chart.marker_x)) xlo = std::min(xlo, *chart.marker_x), xhi = std::max(xhi, *chart.marker_x);
+
+  // x: whole-number ticks for epochs and trials; the data fills the width.
+  std::vector<double> xticks = nice_ticks(xlo, xhi, std::min(8, std::max(2, static_cast<int>(xhi - xlo) + 1)));
+  if (chart.integer_x) {
+    std::vector<double> whole;
+    for (double t : xticks)
+      if (std::abs(t - std::round(t)) < 1e-9 && t >= xlo - 1e-9 && t <= xhi + 1e-9) whole.push_back(std::round(t));
+    xticks = whole.empty() ? std::vector<double>{xlo} : whole;
+  }
+  const double xpad = xhi > xlo ? 0.0 : 1.0;
+  Axis xa{xlo - xpad, xhi + xpad, false, f.left + 10, f.right - 10};
+
+  Axis ya{0, 1, chart.log_y, f.bottom, f.top};
+  std::vector<double> yticks;
+  if (chart.log_y) {
+    ya.lo = std::floor(std::log10(ylo) - 0.1);
+    ya.hi = std::ceil(std::log10(yhi) + 0.1);
+    yticks = log_ticks(ya.lo, ya.hi);
+  } else {
+    yticks = nice_ticks(ylo, yhi);
+    ya.lo = yticks.front();
+    ya.hi = yticks.back();
+  }
+  out += y_axis(ya, yticks, f, chart.y_label);
+  for (double t : xticks)
+    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#59636e\">{}</text>\n",
+                       num(xa.to_pixel(t)), num(f.bottom + 16), escape(tick_label(t)));
+  out += x_label_text(chart.x_label, f, chart.height);
+
+  if (chart.marker_x && std::isfinite(*chart.marker_x)) {
+    const double x = xa.to_pixel(*chart.marker_x);
+    out += fmt::format("<g class=\"marker\" data-x=\"{}\"><line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#cf222e\" "
+                       "stroke-width=\"1.5\" stroke-dasharray=\"5 4\"/>",
+                       *chart.marker_x, num(x), num(f.top), num(x), num(f.bottom));
+    const bool right_half = x > (f.left + f.right) / 2;
+    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"{}\" fill=\"#cf222e\">{}</text></g>\n",
+                       num(right_half ? x - 4 : x + 4), num(f.top + 14), right_half ? "end" : "start",
+                       escape(chart.marker_label));
+  }
+
+  for (std::size_t s = 0; s < chart.series.size(); ++s) {
+    const auto& series = chart.series[s];
+    std::string path, points;
+    for (std::size_t i = 0; i < std::min(series.x.size(), series.y.size()); ++i) {
+      if (!usable(series.x[i], series.y[i])) continue;
+      const double px = xa.to_pixel(series.x[i]), py = ya.to_pixel(series.y[i]);
+      path += fmt::format("{}{} {} ", path.empty() ? "M" : "L", num(px), num(py));
+      points += fmt::format(
+          "<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{}\" data-x=\"{}\" data-y=\"{}\"><title>{}: {} {}, {}</title></circle>",
+          num(px), num(py), series_colour(s), series.x[i], series.y[i], escape(series.name), escape(chart.x_label),
+          escape(tick_label(series.x[i])), fmt::format("{:.6g}", series.y[i]));
+    }
+    out += fmt::format("<g class=\"series\" data-series=\"{}\">", escape(series.name));
+    if (!path.empty())
+      out += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>", path, series_colour(s));
+    out += points + "</g>\n";
+  }
+  return out + "</svg>\n";
+}
+
+std::string render_svg(const BarChart& chart) {
+  const Frame f = frame_of(chart.width, chart.height);
+  std::string out = svg_open(chart.width, chart.height, chart.title);
+  out += legend(chart.series_names, f);
+  double lo = 0, hi = -std::numeric_limits<double>::infinity();
+  for (const auto& g : chart.groups)
+    for (double v : g.values)
+      if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+  if (!std::isfinite(hi)) {
+    out += y_axis(Axis{0, 1, false, f.bottom, f.top}, {}, f, chart.y_label) + no_data(f);
+    return out + "</svg>\n";
+  }
+  // Headroom above the tallest bar for its value label.
+  std::vector<double> ticks = nice_ticks(lo, std::max(hi + (hi - lo) * 0.08, lo + 1e-12), 7);
+  Axis ya{ticks.front(), ticks.back(), false, f.bottom, f.top};
+  out += y_axis(ya, ticks, f, chart.y_label);
+
+  const double group_width = f.width() / static_cast<double>(std::max<std::size_t>(1, chart.groups.size()));
+  const std::size_t per_group = std::max<std::size_t>(1, chart.series_names.size());
+  const double bar_width = group_width * 0.75 / static_cast<double>(per_group);
+  const double zero = ya.to_pixel(std::clamp(0.0, ya.lo, ya.hi));
+  for (std::size_t g = 0; g < chart.groups.size(); ++g) {
+    const auto& group = chart.groups[g];
+    const double gx = f.left + group_width * static_cast<double>(g) + group_width * 0.125;
+    out += fmt::format("<g class=\"bar-group\" data-group=\"{}\">", escape(group.label));
+    for (std::size_t b = 0; b < group.values.size(); ++b) {
+      const double v = group.values[b];
+      if (!std::isfinite(v)) continue;
+      const double x = gx + bar_width * static_cast<double>(b), y = ya.to_pixel(v);
+      const std::string series = b < chart.series_names.size() ? chart.series_names[b] : "";
+      out += fmt::format(
+          "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" data-series=\"{}\" data-value=\"{}\">"
+          "<title>{} {}: {:.4f}</title></rect>",
+          num(x), num(std::min(y, zero)), num(std::max(1.0, bar_width - 2)), num(std::max(0.5, std::abs(zero - y))),
+          series_colour(b), escape(series), v, escape(group.label), escape(series), v);
+      const double cx = x + bar_width / 2 - 1, ty = std::min(y, zero) - 4;
+      // Narrow bars get their value written upwards so neighbours do not overlap.
+      if (bar_width >= 34)
+        out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" fill=\"#1f2328\">{:.3f}</text>",
+                           num(cx), num(ty), v);
+      else
+        out += fmt::format("<text transform=\"translate({} {}) rotate(-90)\" font-size=\"10\" fill=\"#1f2328\" "
+                           "dominant-baseline=\"middle\">{:.3f}</text>",
+                           num(cx), num(ty), v);
+    }
+    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#1f2328\">{}</text></g>\n",
+                       num(gx + group_width * 0.375), num(f.bottom + 16), escape(group.label));
+  }
+  return out + "</svg>\n";
+}
+
+}  // namespace hybridrec::report

@@ -1,0 +1,58 @@
+#pragma once
+// One real training run shared by the report tests: a tiny generated shop, a
+// 2-epoch hybrid model tracked and registered in a scratch workspace, plus a
+// popularity run to compare against. Trained once per test process.
+#include <filesystem>
+#include <string>
+
+#include "data/generator.h"
+#include "test_support.h"
+#include "train/config.h"
+#include "train/tracked_training.h"
+
+namespace hybridrec::testing {
+
+struct TrainedWorkspace {
+  std::filesystem::path root, workspace;
+  std::string hybrid_run, popularity_run;
+};
+
+inline TrainedWorkspace train_small_workspace() {
+  TrainedWorkspace t;
+  t.root = std::filesystem::temp_directory_path() / "hybridrec-tests" / "report-workspace";
+  std::filesystem::remove_all(t.root);
+  std::filesystem::create_directories(t.root);
+  t.workspace = t.root / "workspace";
+  GeneratorConfig g;
+  g.users = 300;
+  g.items = 120;
+  g.interactions = 8000;
+  g.seed = 3;
+  write_shop(generate_shop(g), t.root / "shop");
+  auto request = [&](const std::string& type) {
+    TrainRequest r;
+    r.data = t.root / "shop";
+    r.config = default_config();
+    r.config["model"]["type"] = type;
+    r.config["model"]["embedding_dim"] = 16;
+    r.config["model"]["hidden_layers"] = {32, 16, 8};
+    r.config["training"]["num_epochs"] = 2;
+    r.out = t.root / ("model-" + type);
+    r.progress = Progress::Mode::Quiet;
+    return r;
+  };
+  TrackingOptions tracking;
+  tracking.workspace = t.workspace;
+  tracking.promote = true;
+  t.hybrid_run = run_tracked_training(request("hybrid"), tracking).run_id;
+  tracking.promote = false;
+  t.popularity_run = run_tracked_training(request("popularity"), tracking).run_id;
+  return t;
+}
+
+inline const TrainedWorkspace& trained_workspace() {
+  static const TrainedWorkspace instance = train_small_workspace();
+  return instance;
+}
+
+}  // namespace hybridrec::testing
