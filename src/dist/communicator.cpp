@@ -88,29 +88,41 @@ void Communicator::allreduce_sum(std::uint64_t* data, std::size_t n) {
 }
 
 std::vector<char> Communicator::allgather(const std::vector<char>& mine, std::vector<std::size_t>* offsets) {
+  std::vector<std::size_t> sizes(static_cast<std::size_t>(size_), mine.size());
+  if (mpi_ && size_ > 1) {
+    if (mine.size() > static_cast<std::size_t>(INT32_MAX))
+      throw Error(fmt::format("rank {}: a {}-byte message is over MPI's 2 GiB limit", rank_, mine.size()));
+    int my_count = static_cast<int>(mine.size());
+    std::vector<int> counts(static_cast<std::size_t>(size_));
+    check(MPI_Allgather(&my_count, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+    for (int r = 0; r < size_; ++r) sizes[static_cast<std::size_t>(r)] = static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]);
+  }
+  return allgather_known(mine, sizes, offsets);
+}
+
+std::vector<char> Communicator::allgather_known(const std::vector<char>& mine, const std::vector<std::size_t>& sizes,
+                                                std::vector<std::size_t>* offsets) {
   offsets->assign(static_cast<std::size_t>(size_) + 1, 0);
   if (!mpi_ || size_ == 1) {
     (*offsets)[1] = mine.size();
     return mine;
   }
-  if (mine.size() > static_cast<std::size_t>(INT32_MAX))
-    throw Error(fmt::format("rank {}: a {}-byte gradient message is over MPI's 2 GiB limit; use a smaller batch",
-                            rank_, mine.size()));
-  int my_count = static_cast<int>(mine.size());
+  if (sizes.size() != static_cast<std::size_t>(size_) || sizes[static_cast<std::size_t>(rank_)] != mine.size())
+    throw Error(fmt::format("rank {}: allgather sizes disagree with the message ({} bytes)", rank_, mine.size()));
   std::vector<int> counts(static_cast<std::size_t>(size_)), displs(static_cast<std::size_t>(size_));
-  check(MPI_Allgather(&my_count, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
   std::size_t total = 0;
   for (int r = 0; r < size_; ++r) {
     displs[static_cast<std::size_t>(r)] = static_cast<int>(total);
-    total += static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]);
+    counts[static_cast<std::size_t>(r)] = static_cast<int>(sizes[static_cast<std::size_t>(r)]);
+    total += sizes[static_cast<std::size_t>(r)];
     (*offsets)[static_cast<std::size_t>(r) + 1] = total;
   }
   if (total > static_cast<std::size_t>(INT32_MAX))
     throw Error(fmt::format("rank {}: {} bytes of gathered gradients are over MPI's 2 GiB limit; use a smaller batch",
                             rank_, total));
   std::vector<char> all(total);
-  check(MPI_Allgatherv(mine.data(), my_count, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
-                       MPI_COMM_WORLD),
+  check(MPI_Allgatherv(mine.data(), counts[static_cast<std::size_t>(rank_)], MPI_BYTE, all.data(), counts.data(),
+                       displs.data(), MPI_BYTE, MPI_COMM_WORLD),
         "MPI_Allgatherv");
   return all;
 }

@@ -30,6 +30,9 @@ class Communicator {
   void allreduce_sum(std::uint64_t* data, std::size_t n);
   // Every rank's bytes, concatenated in rank order; offsets gets size()+1 entries.
   std::vector<char> allgather(const std::vector<char>& mine, std::vector<std::size_t>* offsets);
+  // The same when every rank already knows every rank's size (one collective, not two).
+  std::vector<char> allgather_known(const std::vector<char>& mine, const std::vector<std::size_t>& sizes,
+                                    std::vector<std::size_t>* offsets);
   // The root's text on every rank.
   std::string broadcast(const std::string& from_root);
   void barrier();

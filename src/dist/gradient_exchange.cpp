@@ -25,13 +25,22 @@ ExchangeTotals GradientExchange::sum(const GradientRefs& refs, double local_loss
   const auto t0 = std::chrono::steady_clock::now();
   const float n = static_cast<float>(local_samples);
 
-  // Dense: [samples, loss * samples, every dense gradient * samples], one all-reduce.
-  std::size_t total = 2;
+  // One all-reduce of [samples, loss * samples, rows per (rank, table), every dense
+  // gradient * samples]: the row counts ride along (zero but in this rank's slots),
+  // so the sparse all-gather that follows needs no size exchange of its own (counts
+  // below 2^24 are exact in float).
+  const std::size_t P = static_cast<std::size_t>(comm_.size()), T = refs.embeddings.size();
+  const std::size_t head = 2 + P * T;
+  std::size_t total = head;
   for (const auto& g : refs.dense) total += g.size();
+  dense_.assign(head, 0.0f);
   dense_.resize(total);
   dense_[0] = n;
   dense_[1] = static_cast<float>(local_loss) * n;
-  std::size_t offset = 2;
+  for (std::size_t t = 0; t < T; ++t)
+    dense_[2 + static_cast<std::size_t>(comm_.rank()) * T + t] =
+        local_samples == 0 ? 0.0f : static_cast<float>(refs.embeddings[t]->count());
+  std::size_t offset = head;
   for (const auto& g : refs.dense) {
     float* dst = dense_.data() + offset;
     if (local_samples == 0)
@@ -44,7 +53,7 @@ ExchangeTotals GradientExchange::sum(const GradientRefs& refs, double local_loss
   const float global = dense_[0];
   if (!(global > 0.0f)) throw Error("data-parallel step: the global batch is empty on every rank");
   const float inv = 1.0f / global;
-  offset = 2;
+  offset = head;
   for (const auto& g : refs.dense) {
     const float* src = dense_.data() + offset;
     for (std::size_t i = 0; i < g.size(); ++i) g[i] = src[i] * inv;
@@ -68,8 +77,13 @@ ExchangeTotals GradientExchange::sum(const GradientRefs& refs, double local_loss
     append(sparse_, scaled.data(), scaled.size());
     rows_sent += count;
   }
-  std::vector<std::size_t> offsets;
-  const std::vector<char> all = comm_.allgather(sparse_, &offsets);
+  std::vector<std::size_t> sizes(P, 0), offsets;
+  for (std::size_t r = 0; r < P; ++r)
+    for (std::size_t t = 0; t < T; ++t) {
+      const auto rows = static_cast<std::size_t>(dense_[2 + r * T + t]);
+      sizes[r] += sizeof(std::uint32_t) + rows * (sizeof(std::uint32_t) + refs.embeddings[t]->dim() * sizeof(float));
+    }
+  const std::vector<char> all = comm_.allgather_known(sparse_, sizes, &offsets);
   // Rebuild every table's gradient from all ranks' rows, rank by rank: the same
   // additions in the same order on every rank.
   std::vector<const char*> cursor(static_cast<std::size_t>(comm_.size()));
