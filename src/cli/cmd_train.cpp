@@ -4,6 +4,8 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "dist/communicator.h"
+#include "dist/mpi_data_parallel.h"
 #include "eval/result_report.h"
 #include "train/config.h"
 #include "train/pipeline.h"
@@ -64,7 +66,30 @@ void register_train(CLI::App& app) {
     args->tracking.track = !args->no_track;
     args->tracking.register_model = !args->no_track && !args->no_register;
     if (!args->version.empty()) args->tracking.version = args->version;
-    TrackedTrainResult tracked = run_tracked_training(request, args->tracking);
+    // Under mpirun this process is one rank of a data-parallel job; rank 0 reports.
+    auto& comm = dist::Communicator::world();
+    std::unique_ptr<dist::MpiDataParallel> data_parallel;
+    if (comm.distributed()) {
+      data_parallel = std::make_unique<dist::MpiDataParallel>(comm);
+      request.data_parallel = data_parallel.get();
+      if (!comm.is_root()) {
+        request.progress = Progress::Mode::Quiet;
+        args->quiet = true;
+      } else if (!args->quiet) {
+        std::cout << fmt::format("data-parallel training on {} ranks (MPI), global batch {}\n", comm.size(),
+                                 config["training"].value("batch_size", 256));
+      }
+    }
+    TrackedTrainResult tracked;
+    try {
+      tracked = run_tracked_training(request, args->tracking);
+    } catch (const std::exception& e) {
+      if (!comm.distributed()) throw;
+      // The peers would wait forever in their next collective: end the whole job.
+      std::cerr << fmt::format("error on rank {} of {}: {}\n", comm.rank(), comm.size(), e.what()) << std::flush;
+      comm.abort(1);
+    }
+    if (!comm.is_root()) return;
     const TrainResult& result = tracked.training;
     if (!args->quiet) {
       std::cout << format_metrics_table(result.report);

@@ -41,6 +41,9 @@ class FusionNetwork final : public Network {
   void set_threads(int threads) override { threads_ = threads < 1 ? 1 : threads; }
 
   float train_step(const Batch& batch, Loss loss, std::uint64_t dropout_seed) override;
+  float compute_gradients(const Batch& batch, Loss loss, std::uint64_t dropout_seed) override;
+  GradientRefs gradients() override;
+  void apply_gradients() override;
   void predict(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items, float* out) const override;
   void score_all(std::span<const std::uint32_t> users, float* out) const override;
 

@@ -272,6 +272,28 @@ void FusionNetwork::adam_step() {
 }
 
 float FusionNetwork::train_step(const Batch& batch, Loss loss, std::uint64_t dropout_seed) {
+  const float value = compute_gradients(batch, loss, dropout_seed);
+  apply_gradients();
+  return value;
+}
+
+GradientRefs FusionNetwork::gradients() {
+  GradientRefs refs;
+  for (std::size_t p = 0; p < params_.size(); ++p) {
+    if (params_[p].embedding)
+      refs.embeddings.push_back(&row_grads_[p]);
+    else
+      refs.dense.emplace_back(params_[p].grad.data(), params_[p].grad.size());
+  }
+  return refs;
+}
+
+void FusionNetwork::apply_gradients() {
+  adam_step();
+  ++version_;
+}
+
+float FusionNetwork::compute_gradients(const Batch& batch, Loss loss, std::uint64_t dropout_seed) {
   validate_batch(batch, loss);
   check_ids(batch.users, batch.items);
   const std::size_t n = batch.size();
@@ -304,8 +326,6 @@ float FusionNetwork::train_step(const Batch& batch, Loss loss, std::uint64_t dro
     }
   }
   accumulate_embedding_gradients(lookup, n);
-  adam_step();
-  ++version_;
   return static_cast<float>(value);
 }
 

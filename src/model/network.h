@@ -21,6 +21,7 @@
 
 #include "data/features.h"
 #include "model/model_config.h"
+#include "model/row_gradient.h"
 #include "model/tensor.h"
 
 namespace hybridrec {
@@ -49,6 +50,14 @@ struct Batch {
   std::size_t size() const { return users.size(); }
 };
 
+// The gradients of the last compute_gradients, in place: dense tensors whole, and
+// embedding tables as their touched rows. Data-parallel training sums them over
+// processes and writes the sums back before apply_gradients.
+struct GradientRefs {
+  std::vector<std::span<float>> dense;    // one per dense parameter, in parameter order
+  std::vector<RowGradient*> embeddings;   // one per embedding table, in parameter order
+};
+
 class Network {
  public:
   // features must be non-null for "hybrid" (its dense and categorical dims fix the
@@ -72,6 +81,12 @@ class Network {
   // One step: forward with dropout (masks drawn from dropout_seed), weighted mean
   // loss, backward, Adam update. Returns the loss before the update.
   virtual float train_step(const Batch& batch, Loss loss, std::uint64_t dropout_seed) = 0;
+  // train_step in two halves for data-parallel training: compute_gradients is the
+  // forward and backward pass (gradients kept, parameters unchanged); gradients()
+  // exposes them for an exchange; apply_gradients is the Adam update.
+  virtual float compute_gradients(const Batch& batch, Loss loss, std::uint64_t dropout_seed) = 0;
+  virtual GradientRefs gradients() = 0;
+  virtual void apply_gradients() = 0;
 
   // sigmoid(logit) for each (users[i], items[i]), dropout off.
   virtual void predict(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items,

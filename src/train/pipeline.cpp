@@ -7,6 +7,7 @@
 #include <limits>
 #include <fmt/format.h>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include "core/atomic_file.h"
@@ -66,11 +67,13 @@ nlohmann::json training_data_summary(const Dataset& dataset, const Split& split)
           {"num_interactions", dataset.interactions.size()}};
 }
 
-// The validation part restricted to a seeded sample of its users, so per-epoch
-// validation stays cheap on large catalogues (it only steers early stopping).
-Split sample_validation_users(const Dataset& dataset, const Split& split, std::size_t max_users, std::uint64_t seed) {
+// One evaluation part (validation or test) restricted to a seeded sample of its
+// users, so evaluation stays affordable on large catalogues: per-epoch validation
+// only steers early stopping; a sampled test part is for scale runs and is opt-in.
+Split sample_part_users(const Dataset& dataset, const Split& split, std::vector<std::uint32_t> Split::*part,
+                        std::size_t max_users, std::uint64_t seed) {
   std::vector<std::uint32_t> users;
-  for (auto idx : split.validation) users.push_back(dataset.interactions[idx].user);
+  for (auto idx : split.*part) users.push_back(dataset.interactions[idx].user);
   std::sort(users.begin(), users.end());
   users.erase(std::unique(users.begin(), users.end()), users.end());
   if (max_users == 0 || users.size() <= max_users) return split;
@@ -80,9 +83,9 @@ Split sample_validation_users(const Dataset& dataset, const Split& split, std::s
   std::vector<bool> keep(dataset.num_users(), false);
   for (auto u : users) keep[u] = true;
   Split sampled = split;
-  sampled.validation.clear();
-  for (auto idx : split.validation)
-    if (keep[dataset.interactions[idx].user]) sampled.validation.push_back(idx);
+  (sampled.*part).clear();
+  for (auto idx : split.*part)
+    if (keep[dataset.interactions[idx].user]) (sampled.*part).push_back(idx);
   return sampled;
 }
 
@@ -185,15 +188,17 @@ TrainResult run_training(const TrainRequest& request) {
 
   TrainingContext ctx{&dataset, &split, &features, config, tc.seed, tc.threads};
   std::map<std::string, std::unique_ptr<Recommender>> baselines;
-  for (const auto& name : baseline_names(config)) {
+  DataParallel* dp = request.data_parallel;
+  const bool root = !dp || dp->is_root();
+  for (const auto& name : root ? baseline_names(config) : std::vector<std::string>{}) {
     baselines[name] = make_baseline(name);
     baselines[name]->fit(ctx);
   }
-  if (!baselines.count("popularity")) {
+  if (root && !baselines.count("popularity")) {
     baselines["popularity"] = make_baseline("popularity");
     baselines["popularity"]->fit(ctx);
   }
-  const Recommender* popularity = baselines["popularity"].get();
+  const Recommender* popularity = root ? baselines["popularity"].get() : nullptr;
 
   ModelBundle bundle;
   bundle.config = config;
@@ -222,12 +227,13 @@ TrainResult run_training(const TrainRequest& request) {
                                      type == "hybrid" ? &bundle.features : nullptr, tc.seed);
     Network& net = *bundle.network;
     auto positives = collect_positives(dataset, split, tc.event_weights, tc.recency_half_life_days);
+    if (dp) positives = shard_positives(positives, dp->rank(), dp->size());
     NegativeSampler sampler(bundle.seen, dataset.num_items());
     NegativeDraw draw = [&sampler](std::uint32_t user, Rng& rng) { return sampler.sample(user, rng); };
     EvalOptions val_options = eval_options(config, "validation", true);
     const std::size_t max_val_users =
         config.contains("evaluation") ? config["evaluation"].value("validation_users", std::size_t{20000}) : 20000;
-    const Split val_split = sample_validation_users(dataset, split, max_val_users, tc.seed);
+    const Split val_split = sample_part_users(dataset, split, &Split::validation, max_val_users, tc.seed);
     neural_view = std::make_unique<NeuralRecommender>(net);
     ValidationFn validate;  // empty: no validation part, so no early stopping (never peek at test)
     if (split.validation.empty())
@@ -235,7 +241,8 @@ TrainResult run_training(const TrainRequest& request) {
     else
       validate = [&, val_loss_batch = validation_loss_batch(dataset, val_split, bundle, tc, draw, 20000)](
                      const Network& trained) {
-        bundle.mark_seen_on_network();  // the unknown rows follow the trained rows each epoch
+        bundle.mark_seen_on_network();  // the unknown rows follow the trained rows each epoch (every rank)
+        if (!root) return nlohmann::json();  // rank 0 alone validates
         nlohmann::json r = evaluate(*neural_view, dataset, val_split, val_options, popularity);
         nlohmann::json ranking = r.at("ranking");
         if (val_loss_batch.size() > 0) ranking["loss"] = trained.evaluate_loss(val_loss_batch, tc.loss);
@@ -244,6 +251,7 @@ TrainResult run_training(const TrainRequest& request) {
     Trainer trainer(net, tc, progress);
     if (request.on_epoch) trainer.set_epoch_callback(request.on_epoch);
     if (request.stop_after_epoch) trainer.set_stop_predicate(request.stop_after_epoch);
+    trainer.set_data_parallel(dp);
     result.outcome = trainer.fit(positives, draw, validate, request.out / "checkpoint", request.resume);
     bundle.mark_seen_on_network();
     evaluated = neural_view.get();
@@ -255,17 +263,26 @@ TrainResult run_training(const TrainRequest& request) {
     evaluated = baselines[type].get();
   }
   result.history = result.outcome.history;
+  if (!root) return result;  // rank 0 evaluates, saves and reports
 
   // Test evaluation of the model and every baseline with the same code and options.
   EvalOptions test_options = eval_options(config, "test", false);
   progress.log("evaluating on the test part...");
-  nlohmann::json model_metrics = evaluate(*evaluated, dataset, split, test_options, popularity);
+  const std::size_t max_test_users =
+      config.contains("evaluation") ? config["evaluation"].value("test_users", std::size_t{0}) : 0;
+  std::optional<Split> sampled_test;  // a copy only when sampling (the split can be large)
+  if (max_test_users > 0) {
+    sampled_test = sample_part_users(dataset, split, &Split::test, max_test_users, tc.seed + 1);
+    progress.log(fmt::format("test part: a seeded sample of {} users (evaluation.test_users)", max_test_users));
+  }
+  const Split& test_split = sampled_test ? *sampled_test : split;
+  nlohmann::json model_metrics = evaluate(*evaluated, dataset, test_split, test_options, popularity);
   std::map<std::string, nlohmann::json> baseline_metrics;
   for (const auto& [name, model] : baselines) {
     if (name == type) continue;
     if (std::find(baseline_names(config).begin(), baseline_names(config).end(), name) == baseline_names(config).end())
       continue;
-    baseline_metrics[name] = evaluate(*model, dataset, split, test_options, popularity);
+    baseline_metrics[name] = evaluate(*model, dataset, test_split, test_options, popularity);
   }
   result.report = make_result_report(request.model_version, model_metrics, baseline_metrics);
   result.report["training"] = {{"epochs_run", result.outcome.epochs_run},

@@ -29,6 +29,10 @@ struct TrainRequest {
   std::function<void(const nlohmann::json& epoch_record)> on_epoch;
   // Asked after every epoch; true stops training there (stop_reason "stopped_externally").
   std::function<bool(const nlohmann::json& epoch_record)> stop_after_epoch;
+  // Set for `mpirun -np N hybridrec train`: this process is one rank of a
+  // data-parallel job (train/data_parallel.h). Ranks other than 0 train their shard
+  // and return after training with only `outcome` filled in.
+  DataParallel* data_parallel = nullptr;
 };
 
 struct TrainResult {

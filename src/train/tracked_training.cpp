@@ -32,7 +32,7 @@ nlohmann::json test_metrics(const nlohmann::json& report) {
 
 TrackedTrainResult run_tracked_training(TrainRequest request, const TrackingOptions& options) {
   TrackedTrainResult result;
-  if (!options.track) {
+  if (!options.track || (request.data_parallel && !request.data_parallel->is_root())) {  // rank 0 alone logs
     result.training = run_training(request);
     return result;
   }

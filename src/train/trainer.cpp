@@ -46,39 +46,49 @@ void append_group(Batch& batch, const Positive& positive, int negatives, const N
 
 double Trainer::run_epoch(int epoch, const std::vector<Positive>& positives, const NegativeDraw& draw_negative,
                           std::size_t* samples_out) {
+  const int rank = dp_ ? dp_->rank() : 0, ranks = dp_ ? dp_->size() : 1;
+  const std::uint64_t seed = rank_seed(config_.seed, rank);  // each rank its own streams
   std::vector<std::uint32_t> order(positives.size());
   for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  Rng shuffle_rng(derive_seed(config_.seed, kShuffleStream, epoch));
+  Rng shuffle_rng(derive_seed(seed, kShuffleStream, epoch));
   shuffle_rng.shuffle(order.begin(), order.end());
-  Rng negative_rng(derive_seed(config_.seed, kNegativeStream, epoch));
+  Rng negative_rng(derive_seed(seed, kNegativeStream, epoch));
 
   const int group = 1 + config_.negatives_per_positive;
   // A batch holds whole groups (a positive and its negatives), batch_size samples
   // at most: BPR needs the groups intact, and for MSE/BCE the mean gradient does
-  // not depend on the order inside a batch.
-  const std::size_t positives_per_batch = std::max<std::size_t>(1, config_.batch_size / group);
-  const std::size_t total_samples = positives.size() * group;
+  // not depend on the order inside a batch. Data-parallel ranks each take an equal
+  // part of the global batch, and all run as many steps as the largest shard needs.
+  const std::size_t positives_per_batch =
+      std::max<std::size_t>(1, std::max<std::size_t>(1, config_.batch_size / group) / static_cast<std::size_t>(ranks));
+  const std::size_t largest_shard = (global_positives_ + static_cast<std::size_t>(ranks) - 1) / static_cast<std::size_t>(ranks);
+  const std::size_t num_steps = (largest_shard + positives_per_batch - 1) / positives_per_batch;
+  const std::size_t total_samples = global_positives_ * group;
   Batch batch;
   batch.group_size = config_.loss == Loss::BPR ? group : 0;
   double loss_sum = 0.0;
   std::size_t samples = 0;
   std::uint64_t step = 0;
   progress_.begin(fmt::format("epoch {:>3}", epoch), total_samples);
-  for (std::size_t start = 0; start < order.size(); start += positives_per_batch, ++step) {
-    std::size_t end = std::min(order.size(), start + positives_per_batch);
+  for (; step < num_steps; ++step) {
+    const std::size_t start = std::min(order.size(), step * positives_per_batch);
+    const std::size_t end = std::min(order.size(), start + positives_per_batch);
     batch.users.clear();
     batch.items.clear();
     batch.labels.clear();
     batch.weights.clear();
     for (std::size_t k = start; k < end; ++k)
       append_group(batch, positives[order[k]], config_.negatives_per_positive, draw_negative, negative_rng);
-    float loss = network_.train_step(batch, config_.loss, derive_seed(config_.seed, kDropoutStream, epoch, step));
+    const std::uint64_t dropout_seed = derive_seed(seed, kDropoutStream, epoch, step);
+    std::size_t step_samples = batch.size();
+    float loss = dp_ ? dp_->train_step(network_, batch, config_.loss, dropout_seed, &step_samples)
+                     : network_.train_step(batch, config_.loss, dropout_seed);
     if (!std::isfinite(loss))
       throw Error(fmt::format("training diverged: the loss became {} at epoch {} step {}; the checkpoint of "
                               "the last completed epoch is kept. Try a lower training.learning_rate.",
                               loss, epoch, step + 1));
-    loss_sum += static_cast<double>(loss) * static_cast<double>(batch.size());
-    samples += batch.size();
+    loss_sum += static_cast<double>(loss) * static_cast<double>(step_samples);
+    samples += step_samples;
     progress_.update(samples, fmt::format("loss {:.4f}", loss_sum / static_cast<double>(samples)));
   }
   *samples_out = samples;
@@ -87,13 +97,15 @@ double Trainer::run_epoch(int epoch, const std::vector<Positive>& positives, con
 
 TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const NegativeDraw& draw_negative,
                           const ValidationFn& validate, const std::filesystem::path& checkpoint_dir, bool resume) {
-  if (positives.empty()) throw Error("no training interactions: the training split is empty");
   network_.set_threads(config_.threads);
   network_.set_optimizer(config_.optimizer);
   ReduceLROnPlateau scheduler(config_.lr_factor, config_.lr_patience, config_.min_lr);
   EarlyStopping stopping(config_.early_stopping_patience);
   TrainOutcome outcome;
-  const nlohmann::json print = fingerprint(config_, network_, positives.size());
+  const bool root = !dp_ || dp_->is_root();
+  global_positives_ = dp_ ? dp_->sum(positives.size()) : positives.size();
+  if (global_positives_ == 0) throw Error("no training interactions: the training split is empty");
+  const nlohmann::json print = fingerprint(config_, network_, global_positives_);
   int first_epoch = 1;
 
   if (resume) {
@@ -110,7 +122,7 @@ TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const Negative
       progress_.log(fmt::format("resuming after epoch {} from {}", first_epoch - 1, checkpoint_dir.string()));
       if (stopping.should_stop()) first_epoch = config_.num_epochs + 1;
     }
-  } else if (std::filesystem::exists(checkpoint_dir)) {
+  } else if (root && std::filesystem::exists(checkpoint_dir)) {
     std::filesystem::remove_all(checkpoint_dir);  // a fresh run must not mix with an old checkpoint
   }
 
@@ -119,9 +131,19 @@ TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const Negative
     auto t0 = std::chrono::steady_clock::now();
     const float lr = network_.learning_rate();
     std::size_t samples = 0;
+    if (dp_) dp_->begin_epoch(epoch);
     double train_loss = run_epoch(epoch, positives, draw_negative, &samples);
     double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const nlohmann::json parallel_stats = dp_ ? dp_->end_epoch(network_) : nlohmann::json();
     nlohmann::json val = validate ? validate(network_) : nlohmann::json();
+    if (!root) {  // rank 0 decides; the others follow
+      const nlohmann::json decision = dp_->broadcast({});
+      network_.set_learning_rate(decision.at("lr").get<float>());
+      outcome.history.push_back(decision.at("record"));
+      outcome.stop_reason = decision.at("stop").get<std::string>();
+      if (!outcome.stop_reason.empty()) break;
+      continue;
+    }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     // Without a validation part there is nothing honest to select on: every epoch
     // counts as the best so far (the last one is kept) and the schedule stays flat.
@@ -139,6 +161,7 @@ TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const Negative
                              {"samples_per_second", train_seconds > 0 ? samples / train_seconds : 0.0}};
     if (validated)
       for (auto it = val.begin(); it != val.end(); ++it) record["val_" + it.key()] = it.value();
+    if (dp_) record["data_parallel"] = parallel_stats;
     bool best = stopping.update(metric, epoch);
     record["best"] = best;
     outcome.history.push_back(record);
@@ -155,15 +178,20 @@ TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const Negative
     progress_.end(fmt::format("epoch {:>3}  loss {:.4f}  {}  lr {:.2e}  {:.1f}s  {:.0f} samples/s", epoch, train_loss,
                               val_text, lr, seconds, record["samples_per_second"].get<double>()));
     if (on_epoch_) on_epoch_(record);
-    if (stopping.should_stop()) {
-      outcome.stop_reason = "early_stopping";
-      break;
-    }
-    if (stop_predicate_ && stop_predicate_(record)) {
-      outcome.stop_reason = "stopped_externally";
+    std::string stop;
+    if (stopping.should_stop())
+      stop = "early_stopping";
+    else if (stop_predicate_ && stop_predicate_(record))
+      stop = "stopped_externally";
+    if (dp_) dp_->broadcast({{"lr", network_.learning_rate()}, {"stop", stop}, {"record", record}});
+    if (!stop.empty()) {
+      outcome.stop_reason = stop;
       break;
     }
   }
+  if (outcome.stop_reason.empty()) outcome.stop_reason = "num_epochs";
+  outcome.epochs_run = static_cast<int>(outcome.history.size());
+  if (!root) return outcome;  // rank 0 keeps the best epoch and reports
   if (stopping.should_stop()) outcome.stop_reason = "early_stopping";
   outcome.epochs_run = static_cast<int>(outcome.history.size());
   outcome.best_epoch = stopping.best_epoch();

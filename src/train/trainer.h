@@ -13,6 +13,7 @@
 #include "core/progress.h"
 #include "model/network.h"
 #include "train/config.h"
+#include "train/data_parallel.h"
 
 namespace hybridrec {
 
@@ -56,6 +57,11 @@ class Trainer {
   // Asked after each epoch (after the callback); true ends training now with
   // stop_reason "stopped_externally" (a tuner's median stopping rule, say).
   void set_stop_predicate(std::function<bool(const nlohmann::json&)> predicate) { stop_predicate_ = std::move(predicate); }
+  // Synchronous data-parallel training: `positives` passed to fit() are then this
+  // rank's shard, the global batch (training.batch_size) is split across the ranks,
+  // and only rank 0 validates and checkpoints (validate is still called on every
+  // rank, which must return null on the others). Null: a single process.
+  void set_data_parallel(DataParallel* data_parallel) { dp_ = data_parallel; }
 
  private:
   double run_epoch(int epoch, const std::vector<Positive>& positives, const NegativeDraw& draw_negative,
@@ -66,6 +72,8 @@ class Trainer {
   Progress& progress_;
   std::function<void(const nlohmann::json&)> on_epoch_;
   std::function<bool(const nlohmann::json&)> stop_predicate_;
+  DataParallel* dp_ = nullptr;
+  std::size_t global_positives_ = 0;  // over every rank
 };
 
 }  // namespace hybridrec
