@@ -14,5 +14,6 @@ void register_evaluate(CLI::App& app);
 void register_recommend(CLI::App& app);
 void register_models(CLI::App& app);
 void register_runs(CLI::App& app);
+void register_tune(CLI::App& app);
 
 }  // namespace hybridrec::cli
