@@ -149,6 +149,9 @@ TrialOutcome run_trial(store::Workspace& ws, StudyStore& studies, const Study& s
         break;
       }
   }
+  // The run's own status says finished or failed; the tag says how the trial ended.
+  if (out.result.contains("run_id"))
+    ws.tracking().set_tag(out.result["run_id"].get<std::string>(), "trial_status", to_string(out.status));
   return out;
 }
 

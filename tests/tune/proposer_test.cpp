@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <set>
 
 #include "core/error.h"
@@ -40,6 +41,19 @@ TEST(Proposer, SameStudyStateGivesTheSameProposal) {
   EXPECT_NE(fourth, propose(space, Strategy::random, r));
 }
 
+// Proposes and observes `count` points in sequence (as one worker would); returns the best value.
+double observe_sequence(const SearchSpace& space, ProposalRequest& r, int count,
+                        const std::function<double(const std::vector<double>&)>& f, Strategy strategy = Strategy::bayesian) {
+  double best = 1e9;
+  for (int i = 0; i < count; ++i) {
+    r.index = i;
+    auto x = propose(space, strategy, r);
+    r.observed.push_back({x, f(x)});
+    best = std::min(best, r.observed.back().value);
+  }
+  return best;
+}
+
 // A quadratic bowl with its minimum at (0.3, 0.7).
 double bowl(const std::vector<double>& x) { return (x[0] - 0.3) * (x[0] - 0.3) + (x[1] - 0.7) * (x[1] - 0.7); }
 
@@ -49,14 +63,7 @@ TEST(Proposer, BayesianFindsTheBottomOfABowlFasterThanRandom) {
     ProposalRequest r;
     r.seed = seed;
     r.initial_random = 4;
-    double best = 1e9;
-    for (int i = 0; i < 14; ++i) {
-      r.index = i;
-      auto x = propose(space, strategy, r);
-      r.observed.push_back({x, bowl(x)});
-      best = std::min(best, bowl(x));
-    }
-    return best;
+    return observe_sequence(space, r, 14, bowl, strategy);
   };
   int wins = 0;
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
@@ -72,11 +79,7 @@ TEST(Proposer, ConstantLiarSpreadsParallelProposals) {
   ProposalRequest r;
   r.seed = 4;
   r.initial_random = 4;
-  for (int i = 0; i < 6; ++i) {
-    r.index = i;
-    auto x = propose(space, Strategy::bayesian, r);
-    r.observed.push_back({x, bowl(x)});
-  }
+  observe_sequence(space, r, 6, bowl);
   r.index = 6;
   auto first = propose(space, Strategy::bayesian, r);
   r.pending.push_back(first);  // first is now running elsewhere
@@ -90,15 +93,13 @@ TEST(Proposer, IntegerAndCategoricalProposalsAreValidValues) {
   ProposalRequest r;
   r.seed = 8;
   r.initial_random = 3;
-  for (int i = 0; i < 6; ++i) {
-    r.index = i;
-    auto x = propose(space, Strategy::bayesian, r);
+  observe_sequence(space, r, 6, [&](const std::vector<double>& x) {
     nlohmann::json p = space.decode(x);
     EXPECT_EQ(space.encode(p), x) << "proposal is not a snapped point";
     EXPECT_TRUE(p["embedding_dim"].is_number_integer());
     EXPECT_TRUE(p["batch_size"] == 128 || p["batch_size"] == 256 || p["batch_size"] == 512);
-    r.observed.push_back({x, -p["embedding_dim"].get<double>() / 128.0});
-  }
+    return -p["embedding_dim"].get<double>() / 128.0;
+  });
 }
 
 TEST(Importance, TheParameterThatDrivesTheObjectiveGetsMostOfTheVariance) {
