@@ -172,7 +172,7 @@ void run_tune(TuneArgs& a) {
   } else {
     if (a.study.empty()) a.study = "study-" + store::random_id().substr(0, 8);
     study = studies.create(a.study, settings_from(a));
-    print_line(fmt::format("study {}: {} jobs, {} in parallel ({} threads each), {} strategy, {} {}", study.name,
+    print_line(fmt::format("study {}: {} jobs, {} in parallel ({} training thread(s) each), {} strategy, {} {}", study.name,
                            study.settings.max_jobs, parallel, a.threads > 0 ? a.threads : std::max(1, cores() / parallel),
                            tune::to_string(study.settings.strategy), study.settings.objective.type(),
                            study.settings.objective.metric));
