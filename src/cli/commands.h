@@ -14,6 +14,7 @@ void register_evaluate(CLI::App& app);
 void register_recommend(CLI::App& app);
 void register_models(CLI::App& app);
 void register_runs(CLI::App& app);
+void register_tune(CLI::App& app);
 void register_report(CLI::App& app);
 void register_ui(CLI::App& app);
 

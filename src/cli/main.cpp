@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   cli::register_recommend(app);
   cli::register_models(app);
   cli::register_runs(app);
+  cli::register_tune(app);
   cli::register_report(app);
   cli::register_ui(app);
   try {

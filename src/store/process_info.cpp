@@ -55,7 +55,14 @@ bool process_alive(long pid, const std::string& recorded_start) {
   if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return false;
   auto start = process_start_time(pid);
   if (!start) return !std::filesystem::exists("/proc/self");  // no procfs: trust kill()
-  // A zombie still has /proc/PID; a reused pid has another start time.
+  // A zombie (killed, not yet reaped: common in containers whose init does not
+  // reap) still has /proc/PID but will never finish its work; a reused pid has
+  // another start time.
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  auto close = line.rfind(')');
+  if (close != std::string::npos && close + 2 < line.size() && (line[close + 2] == 'Z' || line[close + 2] == 'X')) return false;
   return recorded_start.empty() || *start == recorded_start;
 }
 

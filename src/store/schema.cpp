@@ -49,6 +49,22 @@ const std::vector<Migration>& schema_migrations() {
            "CREATE TABLE model_events (event_id {pk}, model_id TEXT NOT NULL REFERENCES models(model_id),"
            " event TEXT NOT NULL, details TEXT NOT NULL, occurred_at TEXT NOT NULL)",
        }},
+      {3,
+       "hyperparameter tuning: studies and their trials",
+       {
+           "CREATE TABLE studies (study_id {pk}, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL,"
+           " status TEXT NOT NULL CHECK (status IN ('open','finished')), settings TEXT NOT NULL, best_model_id TEXT)",
+           // heartbeat_ms: unix milliseconds of the worker's last sign of life; a
+           // lost trial (lost = 1) is failed and its parameters run again as retry_of.
+           "CREATE TABLE trials (trial_id {pk}, study_id BIGINT NOT NULL REFERENCES studies(study_id),"
+           " number BIGINT NOT NULL,"
+           " status TEXT NOT NULL CHECK (status IN ('running','completed','stopped_early','failed')),"
+           " params TEXT NOT NULL, objective DOUBLE PRECISION, history TEXT NOT NULL, result TEXT NOT NULL,"
+           " run_id TEXT, worker TEXT NOT NULL, host TEXT NOT NULL, pid BIGINT NOT NULL, process_start TEXT,"
+           " started_at TEXT NOT NULL, ended_at TEXT, heartbeat_ms BIGINT NOT NULL, error TEXT,"
+           " lost BIGINT NOT NULL DEFAULT 0, retry_of BIGINT, UNIQUE (study_id, number))",
+           "CREATE INDEX trials_by_status ON trials(study_id, status)",
+       }},
   };
   return migrations;
 }

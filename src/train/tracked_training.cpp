@@ -30,6 +30,23 @@ nlohmann::json test_metrics(const nlohmann::json& report) {
 
 }  // namespace
 
+store::ModelRecord register_trained_model(store::Workspace& ws, const std::filesystem::path& model_dir,
+                                          const std::string& run_id, const std::optional<std::string>& version) {
+  store::RegisterRequest reg = store::register_request_from_model_dir(model_dir, run_id);
+  reg.version = version ? *version : ws.registry().propose_version(reg.architecture, reg.features).version;
+  // The artifact set names the version it is registered under.
+  nlohmann::json report = read_json(model_dir / "metrics.json");
+  report["model_version"] = *reg.version;
+  write_json_atomic(model_dir / "metrics.json", report);
+  nlohmann::json config = read_json(model_dir / "config.json");
+  config["model_version"] = *reg.version;
+  write_json_atomic(model_dir / "config.json", config);
+  reg.metrics = report;
+  store::ModelRecord model = ws.registry().register_model(reg);
+  ws.tracking().set_tag(run_id, "model_id", model.model_id);
+  return model;
+}
+
 TrackedTrainResult run_tracked_training(TrainRequest request, const TrackingOptions& options) {
   TrackedTrainResult result;
   if (!options.track || (request.data_parallel && !request.data_parallel->is_root())) {  // rank 0 alone logs
@@ -63,18 +80,8 @@ TrackedTrainResult run_tracked_training(TrainRequest request, const TrackingOpti
   tracking.set_tag(result.run_id, "stop_reason", result.training.outcome.stop_reason);
 
   if (options.register_model) {
-    store::RegisterRequest reg = store::register_request_from_model_dir(request.out, result.run_id);
-    reg.version = options.version ? *options.version
-                                  : ws.registry().propose_version(reg.architecture, reg.features).version;
-    // The artifact set names the version it is registered under.
-    result.training.report["model_version"] = *reg.version;
-    write_json_atomic(request.out / "metrics.json", result.training.report);
-    nlohmann::json config = read_json(request.out / "config.json");
-    config["model_version"] = *reg.version;
-    write_json_atomic(request.out / "config.json", config);
-    reg.metrics = result.training.report;
-    result.model = ws.registry().register_model(reg);
-    tracking.set_tag(result.run_id, "model_id", result.model->model_id);
+    result.model = register_trained_model(ws, request.out, result.run_id, options.version);
+    result.training.report = read_json(request.out / "metrics.json");
     if (options.promote) {
       try {
         result.model = ws.registry().promote(result.model->model_id, options.force);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "store/registry.h"
+#include "store/workspace.h"
 #include "train/pipeline.h"
 
 namespace hybridrec {
@@ -31,5 +32,11 @@ struct TrackedTrainResult {
 };
 
 TrackedTrainResult run_tracked_training(TrainRequest request, const TrackingOptions& options);
+
+// Registers a model folder written by training (and logged as run_id) under
+// `version` or the proposed one, writing that version into its metrics.json and
+// config.json. The tuner uses it for the best trial of a study.
+store::ModelRecord register_trained_model(store::Workspace& ws, const std::filesystem::path& model_dir,
+                                          const std::string& run_id, const std::optional<std::string>& version = std::nullopt);
 
 }  // namespace hybridrec
