@@ -15,7 +15,9 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "report/study_report.h"
 #include "store/process_info.h"
 #include "store/workspace.h"
 #include "train/config.h"
@@ -52,6 +54,7 @@ struct TuneArgs {
   int threads = 0;
   bool quiet = false;
   bool show_json = false;
+  std::string show_report;  // HTML file for `tune show --report`
 };
 
 void print_line(const std::string& line) {
@@ -134,6 +137,10 @@ void show_study(const TuneArgs& a) {
   auto summary = tune::study_summary(study, studies.trials(study.id));
   if (a.show_json) print_line(summary.dump(2));
   else std::cout << tune::format_study_summary(summary);
+  if (!a.show_report.empty()) {
+    write_file_atomic(a.show_report, report::render_study_report(summary, "study " + study.name));
+    print_line("wrote " + a.show_report);
+  }
 }
 
 void run_tune(TuneArgs& a) {
@@ -225,6 +232,8 @@ void register_tune(CLI::App& app) {
   show->add_option("--workspace", a->workspace, "workspace")->capture_default_str();
   show->add_option("--store", a->store_url, "postgresql://...")->envname("HYBRIDREC_STORE_URL");
   show->add_flag("--json", a->show_json, "print JSON");
+  show->add_option("--report", a->show_report,
+                   "also write an offline HTML report: objective per trial, best so far, importance");
   show->callback([a] { show_study(*a); });
   cmd->callback([a, show] {
     if (show->parsed()) return;

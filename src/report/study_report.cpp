@@ -1,5 +1,7 @@
 #include "report/study_report.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -32,7 +34,9 @@ std::string render_study_report(const nlohmann::json& study, const std::string& 
   require(study.contains("trials") && study["trials"].is_array(), source, "trials", "an array of trials is required");
   const nlohmann::json objective = study.value("objective", nlohmann::json::object());
   const std::string metric = objective.is_object() ? objective.value("metric", std::string("objective")) : "objective";
-  const std::string type = objective.is_object() ? objective.value("type", std::string("maximize")) : "maximize";
+  // `tune show --json` writes the specification's spelling (Maximize/Minimize).
+  std::string type = objective.is_object() ? objective.value("type", std::string("maximize")) : "maximize";
+  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   require(type == "maximize" || type == "minimize", source, "objective.type", "expected maximize or minimize, got '" + type + "'");
   const bool maximize = type == "maximize";
   const std::string name = study.value("study", std::string("(unnamed)"));

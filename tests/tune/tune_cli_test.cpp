@@ -11,6 +11,8 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "../store/store_test_support.h"
 #include "data/generator.h"
 #include "tune/study_store.h"
@@ -88,6 +90,19 @@ TEST_P(TuneCliTest, TwoParallelWorkersRunEveryTrialExactlyOnce) {
   EXPECT_EQ(model.status, store::ModelStatus::challenger);
   EXPECT_EQ(model.run_id.value_or(""), s["best"]["run_id"].get<std::string>());
   EXPECT_EQ(ws.tracking().get_run(*model.run_id).tags.at("study"), "par");
+
+  // `tune show --report` writes the study's offline HTML report with one plotted
+  // point per trial that has an objective.
+  const fs::path html = dir() / "study.html";
+  std::string report_cmd = std::string(HYBRIDREC_BINARY) + " tune show --study par --workspace '" + dir().string() +
+                           "'" + (url().empty() ? "" : " --store '" + url() + "'") + " --report '" + html.string() +
+                           "' > /dev/null";
+  ASSERT_EQ(std::system(report_cmd.c_str()), 0) << report_cmd;
+  const std::string page = read_file(html);
+  EXPECT_NE(page.find("<svg"), std::string::npos);
+  EXPECT_EQ(page.find("http://"), std::string::npos);
+  EXPECT_NE(page.find(fmt::format("{:.4f}", s["best"]["objective"].get<double>())), std::string::npos)
+      << "the best objective should be printed in the report";
   for (const auto& t : s["trials"]) {
     auto run = ws.tracking().get_run(t["run_id"].get<std::string>());
     EXPECT_EQ(run.tags.at("trial_status"), t["status"].get<std::string>());
