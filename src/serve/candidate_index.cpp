@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <string>
 
@@ -12,9 +13,16 @@
 
 namespace hybridrec::serve {
 
+// Maximum inner product search through a nearest-neighbour graph: each item
+// vector v gets one more coordinate sqrt(R^2 - |v|^2) (R the largest norm), the
+// query q a 0 there, so |q' - v'|^2 = |q|^2 + R^2 - 2 q.v and the L2-nearest items
+// are exactly the largest inner products (Bachrach et al. 2014). Searching the raw
+// inner product instead builds a poor graph when item norms differ: long vectors
+// look close to everything.
 struct CandidateIndex::Impl {
-  explicit Impl(std::size_t dim) : space(dim) {}
-  hnswlib::InnerProductSpace space;
+  explicit Impl(std::size_t dim) : dim(dim), space(dim + 1) {}
+  std::size_t dim;
+  hnswlib::L2Space space;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
 };
 
@@ -56,10 +64,16 @@ CandidateIndex::CandidateIndex(const Network& network, const CandidateIndexOptio
   }
   if (!loaded_from_cache_) {
     impl_->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(&impl_->space, n, options.m, options.ef_construction);
+    RowMatrix augmented(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(dim + 1));
+    augmented.leftCols(static_cast<Eigen::Index>(dim)) = item_parts_;
+    const Eigen::VectorXf norms2 = item_parts_.rowwise().squaredNorm();
+    const float r2 = n ? norms2.maxCoeff() : 0.0f;
+    for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(n); ++i)
+      augmented(i, static_cast<Eigen::Index>(dim)) = std::sqrt(std::max(r2 - norms2[i], 0.0f));
     // hnswlib allows concurrent addPoint calls (per-node locks).
 #pragma omp parallel for num_threads(std::max(1, options.build_threads)) schedule(dynamic, 256)
     for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i)
-      impl_->graph->addPoint(item_parts_.row(i).data(), static_cast<hnswlib::labeltype>(i));
+      impl_->graph->addPoint(augmented.row(i).data(), static_cast<hnswlib::labeltype>(i));
     if (!cache_file.empty()) {
       const auto tmp = cache_file.string() + ".tmp";
       impl_->graph->saveIndex(tmp);
@@ -103,7 +117,9 @@ std::vector<float> CandidateIndex::query_vector(std::span<const float> user_part
 
 std::vector<std::uint32_t> CandidateIndex::search(std::span<const float> query, std::size_t n) const {
   n = std::min<std::size_t>(n, static_cast<std::size_t>(item_parts_.rows()));
-  auto result = impl_->graph->searchKnn(query.data(), n);  // farthest first
+  std::vector<float> augmented(query.begin(), query.end());
+  augmented.resize(impl_->dim + 1, 0.0f);
+  auto result = impl_->graph->searchKnn(augmented.data(), n);  // farthest first
   std::vector<std::uint32_t> out(result.size());
   for (std::size_t i = result.size(); i-- > 0;) {
     out[i] = static_cast<std::uint32_t>(result.top().second);

@@ -50,7 +50,7 @@ ServedModel::ServedModel(std::string model_id, std::string version, const std::f
   const bool want_index = options_.ann == AnnMode::on || (options_.ann == AnnMode::automatic && large);
   if (want_index && bundle_.network)
     index_ = std::make_unique<CandidateIndex>(*bundle_.network, options_.index,
-                                              dir / ("candidate_index_m" + std::to_string(options_.index.m) + "_ef" +
+                                              dir / ("candidate_index_mips_l2_m" + std::to_string(options_.index.m) + "_ef" +
                                                      std::to_string(options_.index.ef_construction) + ".hnsw"));
 }
 
