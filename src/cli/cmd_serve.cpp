@@ -35,7 +35,7 @@ void register_serve(CLI::App& app) {
       ->envname("HYBRIDREC_ADMIN_TOKEN");
   cmd->add_option("--env", a->server.service.environment, "Deployment environment whose records set the traffic split")
       ->capture_default_str();
-  cmd->add_option("--threads", a->server.threads, "Request threads (0: 4 per core, at least 8)")->capture_default_str();
+  cmd->add_option("--threads", a->server.threads, "Request threads, one per open keep-alive connection (0: 8 per core, at least 32)")->capture_default_str();
   cmd->add_option("--poll-seconds", a->server.poll_seconds, "How often to re-read the registry's deployments (0: never)")
       ->capture_default_str();
   cmd->add_option("--max-body-bytes", a->server.max_body_bytes, "Largest request body accepted")->capture_default_str();
@@ -57,6 +57,14 @@ void register_serve(CLI::App& app) {
                              plan.challenger ? fmt::format(" + challenger {} at {}%", *plan.challenger, plan.challenger_percent) : "",
                              a->server.host, port, a->workspace)
               << std::flush;
+    const auto set = server.service().models().current();
+    for (const auto* m : {set->champion.get(), set->challenger.get()})
+      if (m && m->candidate_index())
+        std::cout << fmt::format("  {}: approximate candidate stage over {} items (HNSW index {} in {:.1f} s)\n",
+                                 m->model_id(), m->bundle().items.size(),
+                                 m->candidate_index()->loaded_from_cache() ? "loaded" : "built",
+                                 m->candidate_index()->build_seconds())
+                  << std::flush;
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     std::thread watcher([&server] {

@@ -128,11 +128,14 @@ int RecommendationServer::start() {
   Impl& s = *impl_;
   const std::size_t threads = s.options.threads > 0
                                   ? static_cast<std::size_t>(s.options.threads)
-                                  : std::max<std::size_t>(8, 4 * std::max(1u, std::thread::hardware_concurrency()));
+                                  : std::max<std::size_t>(32, 8 * std::max(1u, std::thread::hardware_concurrency()));
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // A keep-alive connection holds a request thread in httplib; let one serve many
   // requests (the default closes it after 5) but time idle ones out quickly.
   s.http.set_keep_alive_max_count(100000);
+  // Headers and body go out in separate writes; with Nagle on, the body waits for
+  // the client's delayed ACK (~40 ms) on every keep-alive request.
+  s.http.set_tcp_nodelay(true);
   s.http.set_keep_alive_timeout(2);
   s.http.set_read_timeout(5, 0);
   s.http.set_write_timeout(5, 0);

@@ -22,7 +22,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                       // 0: any free port (tests)
   std::string admin_token;               // empty: admin endpoints refuse (403)
-  int threads = 0;                       // request threads; 0: 4 per core, at least 8
+  // Request threads; 0: 8 per core, at least 32. httplib keeps a thread per open
+  // keep-alive connection, so this bounds the concurrent clients served at once.
+  int threads = 0;
   double poll_seconds = 2.0;             // registry poll for deployment changes; 0: only on admin reload
   std::size_t max_body_bytes = 64 * 1024;
 };
