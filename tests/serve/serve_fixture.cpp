@@ -5,11 +5,13 @@
 #include "test_support.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <mutex>
+#include <fstream>
 
 namespace hybridrec::serve::testing {
 
@@ -30,28 +32,40 @@ TrainRequest small_training(const std::filesystem::path& root, const std::string
 }
 }  // namespace
 
+// ctest runs each test in its own process, several at once: the template is
+// built once per test binary build (keyed by the executable's mtime) under a file
+// lock, and every later process reuses it.
 const std::filesystem::path& template_workspace() {
-  static std::once_flag once;
-  static std::filesystem::path root = std::filesystem::temp_directory_path() / "hybridrec-tests" / "serve-template";
-  std::call_once(once, [] {
-    std::filesystem::remove_all(root);
-    std::filesystem::create_directories(root);
-    GeneratorConfig g;
-    g.users = 300;
-    g.items = 120;
-    g.interactions = 12000;
-    g.seed = 5;
-    write_shop(generate_shop(g), root / "shop");
-    TrackingOptions t;
-    t.workspace = root / "workspace";
-    t.promote = true;
-    run_tracked_training(small_training(root, "m1", 42), t);
-    t.promote = false;
-    run_tracked_training(small_training(root, "m2", 7), t);
-    auto ws = store::Workspace::open(root / "workspace");
-    ws.registry().deploy("v1.0.1", "production", 30);
-  });
-  static const std::filesystem::path workspace = root / "workspace";
+  static const std::filesystem::path workspace = [] {
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe");
+    const auto stamp = std::filesystem::last_write_time(exe).time_since_epoch().count();
+    const auto base = std::filesystem::temp_directory_path() / "hybridrec-tests";
+    std::filesystem::create_directories(base);
+    const auto root = base / ("serve-template-" + std::to_string(stamp));
+    const int lock = ::open((root.string() + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    ::flock(lock, LOCK_EX);
+    if (!std::filesystem::exists(root / ".complete")) {
+      std::filesystem::remove_all(root);
+      std::filesystem::create_directories(root);
+      GeneratorConfig g;
+      g.users = 300;
+      g.items = 120;
+      g.interactions = 12000;
+      g.seed = 5;
+      write_shop(generate_shop(g), root / "shop");
+      TrackingOptions t;
+      t.workspace = root / "workspace";
+      t.promote = true;
+      run_tracked_training(small_training(root, "m1", 42), t);
+      t.promote = false;
+      run_tracked_training(small_training(root, "m2", 7), t);
+      store::Workspace::open(root / "workspace").registry().deploy("v1.0.1", "production", 30);
+      std::ofstream(root / ".complete") << "ok\n";
+    }
+    ::flock(lock, LOCK_UN);
+    ::close(lock);
+    return root / "workspace";
+  }();
   return workspace;
 }
 

@@ -194,7 +194,11 @@ TEST(Server, ReloadUnderLoadLosesNoRequestAndAppliesTheNewShare) {
   auto workspace = store::Workspace::open(ws);
   httplib::Client admin("127.0.0.1", s.port);
   httplib::Headers auth{{"Authorization", "Bearer t0ken"}};
-  while (ok < 100) std::this_thread::sleep_for(std::chrono::milliseconds(5));  // load is running
+  // Bounded waits: a broken server fails the test instead of hanging it.
+  auto wait_for_ok = [&](int target) {
+    for (int i = 0; i < 4000 && ok < target && failed == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  };
+  wait_for_ok(100);  // load is running
   for (double share : {60.0, 5.0, 100.0, 45.0}) {
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
     workspace.registry().deploy("v1.0.1", "production", share);
@@ -207,7 +211,7 @@ TEST(Server, ReloadUnderLoadLosesNoRequestAndAppliesTheNewShare) {
   workspace.registry().promote("v1.0.1", true);
   EXPECT_EQ(admin.Post("/v1/admin/reload", auth, "", "application/json")->status, 200);
   const int before_last = ok;
-  while (ok < before_last + 100) std::this_thread::sleep_for(std::chrono::milliseconds(5));  // served by the new set
+  wait_for_ok(before_last + 100);  // served by the new set
   done = true;
   for (auto& c : clients) c.join();
   EXPECT_EQ(failed.load(), 0);
