@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "serve/online_metrics.h"
 #include "store/model_dir.h"
 #include "store/registry.h"
 #include "store/text_table.h"
@@ -26,6 +27,7 @@ struct ModelsOptions {
   std::string id, other;
   std::string artifacts, run, version, gate_metric;
   bool force = false;
+  bool online = false;
   std::string env = "production";
   double traffic = 100;
 };
@@ -143,8 +145,36 @@ void register_model(const ModelsOptions& o) {
   print_summary("registered", m, o.json);
 }
 
+// Online A/B results from the serving event log (serve/online_metrics.h): the same
+// counters and two-proportion z-tests as GET /v1/experiments, offline.
+void compare_online(const ModelsOptions& o, store::Workspace& ws) {
+  const std::string a = ws.registry().get(o.id).model_id, b = ws.registry().get(o.other).model_id;
+  serve::OnlineMetrics metrics;
+  const auto log = ws.root() / "serving" / "events.jsonl";
+  const std::size_t skipped = metrics.replay(log);
+  auto cmp = metrics.compare(a, b);
+  cmp["events_log"] = log.string();
+  cmp["lines_skipped"] = skipped;
+  if (o.json) {
+    std::cout << cmp.dump(2) << "\n";
+    return;
+  }
+  const auto& ca = cmp["counters"][a];
+  const auto& cb = cmp["counters"][b];
+  std::vector<std::vector<std::string>> rows;
+  for (const char* k : {"impressions", "clicks", "add_to_carts", "conversions"})
+    rows.push_back({k, std::to_string(ca[k].get<std::uint64_t>()), std::to_string(cb[k].get<std::uint64_t>()), ""});
+  for (const auto& [name, test] : {std::pair<std::string, json>{"ctr", cmp["ctr"]}, {"conversion_rate", cmp["conversion"]}})
+    rows.push_back({name, fmt::format("{:.4f}", test["a"].get<double>()), fmt::format("{:.4f}", test["b"].get<double>()),
+                    fmt::format("lift {:+.1f}%, z {:.2f}, p {:.4f}{}", 100 * test["relative_lift"].get<double>(),
+                                test["z"].get<double>(), test["p_value"].get<double>(),
+                                test["significant_at_0.05"].get<bool>() ? " (significant)" : "")});
+  std::cout << render_table({"online (" + log.string() + ")", a, b, "B vs A"}, rows);
+}
+
 void compare_models(const ModelsOptions& o) {
   auto ws = open(o);
+  if (o.online) return compare_online(o, ws);
   auto cmp = ws.registry().compare(o.id, o.other);
   if (o.json) {
     std::cout << cmp.dump(2) << "\n";
@@ -229,6 +259,7 @@ void register_models(CLI::App& app) {
   add_workspace_options(cmp, *o_cmp);
   cmp->add_option("a", o_cmp->id, "First model")->required();
   cmp->add_option("b", o_cmp->other, "Second model")->required();
+  cmp->add_flag("--online", o_cmp->online, "Online A/B metrics (CTR, conversion, z-tests) from `hybridrec serve`'s event log");
   cmp->callback([o_cmp] { compare_models(*o_cmp); });
 
   auto o_verify = std::make_shared<ModelsOptions>();

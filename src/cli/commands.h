@@ -17,5 +17,6 @@ void register_runs(CLI::App& app);
 void register_tune(CLI::App& app);
 void register_report(CLI::App& app);
 void register_ui(CLI::App& app);
+void register_serve(CLI::App& app);
 
 }  // namespace hybridrec::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   cli::register_tune(app);
   cli::register_report(app);
   cli::register_ui(app);
+  cli::register_serve(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -52,6 +52,11 @@ class FusionNetwork final : public Network {
   void score_new_user(const float* user_dense, const std::int32_t* user_categorical,
                       float* out_all_items) const override;
 
+  RowMatrix first_layer_item_parts() const override;
+  std::vector<float> first_layer_user_part(std::uint32_t user) const override;
+  void score_items_from_user_part(const float* user_part, std::span<const std::uint32_t> items,
+                                  float* out) const override;
+
   std::vector<NamedTensor> state_dict() const override;
   void load_state_dict(const std::vector<NamedTensor>& tensors) override;
   std::vector<NamedTensor> optimizer_state() const override;

@@ -185,4 +185,46 @@ void FusionNetwork::score_new_user(const float* user_dense, const std::int32_t* 
   score_users_from_x0(b.x0.topRows(1), out_all_items);
 }
 
+// The split first layer exposed for serving's candidate stage (src/serve/candidate_index.h):
+// a candidate re-scored through score_items_from_user_part gets the score score_all gives it.
+RowMatrix FusionNetwork::first_layer_item_parts() const { return item_cache()->item_part; }
+
+std::vector<float> FusionNetwork::first_layer_user_part(std::uint32_t user) const {
+  if (user >= num_entities_[0])
+    throw Error("user index " + std::to_string(user) + " out of range (" + std::to_string(num_entities_[0]) + " users)");
+  const std::uint32_t routed = route(0, user);
+  Buffers b;
+  reserve(b, 1, false);
+  b.x0.row(0).setZero();
+  embed(0, &routed, 0, 1, b);
+  if (hybrid_) {
+    fill_content_input(0, &user, 0, 1, b);
+    content_forward(0, 0, 1, b);
+  }
+  const Parameter& w1 = params_[static_cast<std::size_t>(mlp_weight_[0])];
+  const float* b1 = params_[static_cast<std::size_t>(mlp_bias_[0])].value.data();
+  const auto h1 = static_cast<Eigen::Index>(w1.rows());
+  Eigen::RowVectorXf part =
+      b.x0.row(0) * MapC(w1.value.data(), h1, static_cast<Eigen::Index>(w1.cols())).transpose();
+  std::vector<float> out(static_cast<std::size_t>(h1));
+  for (Eigen::Index j = 0; j < h1; ++j) out[static_cast<std::size_t>(j)] = part[j] + b1[j];
+  return out;
+}
+
+void FusionNetwork::score_items_from_user_part(const float* user_part, std::span<const std::uint32_t> items,
+                                               float* out) const {
+  const auto cache = item_cache();
+  const auto h1 = cache->item_part.cols();
+  RowMat gathered(static_cast<Eigen::Index>(items.size()), h1);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i] >= num_entities_[1])
+      throw Error("item index " + std::to_string(items[i]) + " out of range (" + std::to_string(num_entities_[1]) +
+                  " items)");
+    gathered.row(static_cast<Eigen::Index>(i)) = cache->item_part.row(static_cast<Eigen::Index>(items[i]));
+  }
+  Buffers b;
+  reserve(b, items.size(), false);
+  score_block(user_part, gathered.data(), items.size(), b, out);
+}
+
 }  // namespace hybridrec

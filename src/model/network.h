@@ -105,6 +105,16 @@ class Network {
   virtual void score_new_user(const float* user_dense, const std::int32_t* user_categorical,
                               float* out_all_items) const = 0;
 
+  // Serving's candidate stage (src/serve): the two halves of the split first
+  // layer. Item parts are W1 applied to each item's half of x0, [items, h1] (the
+  // cache score_all uses); a user part is W1 applied to the user's half plus the
+  // bias, h1 floats; score_items_from_user_part scores only `items` from them,
+  // exactly as score_all would.
+  virtual RowMatrix first_layer_item_parts() const = 0;
+  virtual std::vector<float> first_layer_user_part(std::uint32_t user) const = 0;
+  virtual void score_items_from_user_part(const float* user_part, std::span<const std::uint32_t> items,
+                                          float* out) const = 0;
+
   // Parameters by PyTorch state_dict name (copies), and back.
   virtual std::vector<NamedTensor> state_dict() const = 0;
   virtual void load_state_dict(const std::vector<NamedTensor>& tensors) = 0;  // throws Error on missing/mis-shaped

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `hybridrec serve` under wrk on loopback, K=10, users drawn at random:
+#   1. MovieLens 100K hybrid model (1,682 items), ranking cache on (the default)
+#   2. the same with the cache off: every request scores the whole catalog
+#   3. a generated 100k-item catalog, approximate candidate stage (auto: on), cache off
+#   4. the same catalog scored exactly (--ann off), for the side-by-side ratio
+# plus the candidate stage's recall against exact scoring (bench_candidates).
+# Usage: bench/run_serve_bench.sh [BUILD_DIR] [WORK_DIR]   (DURATION=15s CONNECTIONS=16 env)
+# Targets on 2 cores: ML-100K >= 5,000 req/s and p99 < 10 ms; 100k items p99 < 50 ms.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-$root/build}"
+work="${2:-/tmp/hybridrec-serve-bench}"
+bin="$build/hybridrec"
+duration="${DURATION:-15s}"
+connections="${CONNECTIONS:-16}"
+ml100k="${HYBRIDREC_ML100K:-$root/../shared/data/ml-100k}"
+mkdir -p "$work"
+echo "machine: $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- models (kept between runs) ---------------------------------------------
+if [ ! -f "$work/ml100k-ws/workspace.db" ]; then
+  "$bin" train --data "$ml100k" --workspace "$work/ml100k-ws" --out "$work/ml100k-model" --promote --quiet \
+    --set training.num_epochs=5 --set evaluation.baselines=[] > "$work/ml100k-train.log"
+fi
+if [ ! -f "$work/big-ws/workspace.db" ]; then
+  "$bin" generate --out "$work/big-shop" --users 3000 --items 100000 --interactions 300000 --seed 3 > /dev/null
+  "$bin" train --data "$work/big-shop" --workspace "$work/big-ws" --out "$work/big-model" --promote --quiet \
+    --set training.num_epochs=2 --set evaluation.validation_users=200 --set evaluation.baselines=[] \
+    > "$work/big-train.log"
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# run_case NAME WORKSPACE USERS_FILE [serve options...]
+run_case() {
+  local name="$1" ws="$2" users="$3"; shift 3
+  local port; port=$(free_port)
+  "$bin" serve --workspace "$ws" --port "$port" --threads 64 --poll-seconds 0 "$@" > "$work/serve-$name.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
+  # warm-up: one pass over the users in the background-free path
+  USERS_FILE="$users" wrk -t2 -c"$connections" -d3s -s "$root/bench/serve_users.lua" "http://127.0.0.1:$port" > /dev/null
+  local load; load=$(cut -d' ' -f1 /proc/loadavg)
+  local out; out=$(USERS_FILE="$users" K=10 wrk -t2 -c"$connections" -d"$duration" --latency -s "$root/bench/serve_users.lua" "http://127.0.0.1:$port")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  local rps p50 p99 errors
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
+  printf "%-44s %10s req/s   p50 %8s   p99 %8s   load %s %s\n" "$name" "$rps" "$p50" "$p99" "$load" "$errors"
+}
+
+python3 -c "import json,sys; print('\n'.join(json.load(open(sys.argv[1]))))" "$work/ml100k-model/user_id_map.json" > "$work/ml100k-users.txt"
+python3 -c "import json,sys; print('\n'.join(json.load(open(sys.argv[1]))))" "$work/big-model/user_id_map.json" > "$work/big-users.txt"
+
+echo "wrk -t2 -c$connections -d$duration, K=10, random users, server and wrk on the same $(nproc) cores"
+run_case "ml-100k (1,682 items), cache on" "$work/ml100k-ws" "$work/ml100k-users.txt"
+run_case "ml-100k, cache off (score every request)" "$work/ml100k-ws" "$work/ml100k-users.txt" --cache-mb 0
+run_case "100k items, candidate stage, cache off" "$work/big-ws" "$work/big-users.txt" --cache-mb 0
+run_case "100k items, exact scoring, cache off" "$work/big-ws" "$work/big-users.txt" --cache-mb 0 --ann off
+echo
+"$build/bench/bench_candidates" --model "$work/big-ws/serving/models/$(ls "$work/big-ws/serving/models" | head -1)" \
+  --candidates 100,300,1000 --users 300
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,80 @@
+// `hybridrec serve`: the workspace's champion (and challenger) over HTTP.
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "serve/server.h"
+
+namespace hybridrec::cli {
+
+namespace {
+struct ServeArgs {
+  serve::ServerOptions server;
+  std::string workspace = store::kDefaultWorkspace;
+  std::string ann = "auto";
+  std::size_t cache_mb = 256;
+};
+
+// Stops the server from a signal: the handler only flags, a watcher thread stops.
+volatile std::sig_atomic_t g_signal = 0;
+extern "C" void on_signal(int sig) { g_signal = sig; }
+}  // namespace
+
+void register_serve(CLI::App& app) {
+  auto a = std::make_shared<ServeArgs>();
+  auto* cmd = app.add_subcommand("serve", "Serve recommendations over HTTP (champion/challenger, online metrics)");
+  cmd->add_option("--workspace", a->workspace, "Workspace folder (registry + artifacts)")->capture_default_str();
+  cmd->add_option("--store", a->server.service.store_url, "Store URL: postgresql://... (default: SQLite in the workspace)")
+      ->envname("HYBRIDREC_STORE_URL");
+  cmd->add_option("--host", a->server.host, "Address to bind (loopback by default)")->capture_default_str();
+  cmd->add_option("--port", a->server.port, "Port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
+  cmd->add_option("--admin-token", a->server.admin_token, "Token for POST /v1/admin/reload (disabled without one)")
+      ->envname("HYBRIDREC_ADMIN_TOKEN");
+  cmd->add_option("--env", a->server.service.environment, "Deployment environment whose records set the traffic split")
+      ->capture_default_str();
+  cmd->add_option("--threads", a->server.threads, "Request threads, one per open keep-alive connection (0: 8 per core, at least 32)")->capture_default_str();
+  cmd->add_option("--poll-seconds", a->server.poll_seconds, "How often to re-read the registry's deployments (0: never)")
+      ->capture_default_str();
+  cmd->add_option("--max-body-bytes", a->server.max_body_bytes, "Largest request body accepted")->capture_default_str();
+  cmd->add_option("--ann", a->ann, "Approximate candidate stage: auto (from --ann-min-items items), on, off")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "on", "off"}));
+  cmd->add_option("--ann-min-items", a->server.service.serving.ann_min_items, "Catalog size from which auto turns it on")
+      ->capture_default_str();
+  cmd->add_option("--ann-candidates", a->server.service.serving.ann_candidates, "Candidates re-scored exactly per request")
+      ->capture_default_str()->check(CLI::Range(10, 100000));
+  cmd->add_option("--cache-mb", a->cache_mb, "Ranking cache per model in MiB (0: off)")->capture_default_str();
+  cmd->callback([a] {
+    a->server.service.workspace = a->workspace;
+    a->server.service.serving.ann = serve::parse_ann_mode(a->ann);
+    a->server.service.serving.cache_bytes = a->cache_mb << 20;
+    serve::RecommendationServer server(a->server);
+    const int port = server.start();
+    const auto plan = server.service().models().current()->plan;
+    std::cout << fmt::format("serving {}{} on http://{}:{} (workspace {})\n", plan.champion,
+                             plan.challenger ? fmt::format(" + challenger {} at {}%", *plan.challenger, plan.challenger_percent) : "",
+                             a->server.host, port, a->workspace)
+              << std::flush;
+    const auto set = server.service().models().current();
+    for (const auto* m : {set->champion.get(), set->challenger.get()})
+      if (m && m->candidate_index())
+        std::cout << fmt::format("  {}: approximate candidate stage over {} items (HNSW index {} in {:.1f} s)\n",
+                                 m->model_id(), m->bundle().items.size(),
+                                 m->candidate_index()->loaded_from_cache() ? "loaded" : "built",
+                                 m->candidate_index()->build_seconds())
+                  << std::flush;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::thread watcher([&server] {
+      while (g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      server.stop();
+    });
+    server.wait();
+    watcher.join();
+    std::cout << "stopped\n";
+  });
+}
+
+}  // namespace hybridrec::cli

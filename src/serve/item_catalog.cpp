@@ -1,0 +1,62 @@
+#include "serve/item_catalog.h"
+
+#include "serve/mmr.h"
+
+namespace hybridrec::serve {
+
+namespace {
+
+// The vocabulary of the item category column from feature_stats.json.
+std::vector<std::string> category_vocabulary(const nlohmann::json& stats, const std::string& column) {
+  for (const auto& a : stats.at("items").at("attributes"))
+    if (a.value("name", "") == column && a.contains("vocabulary")) return a["vocabulary"].get<std::vector<std::string>>();
+  return {};
+}
+
+void add_categories(const ModelBundle& bundle, ItemCatalog& catalog) {
+  if (!bundle.feature_builder) return;
+  const auto stats = bundle.feature_builder->to_json();
+  const std::string column = stats.at("items").value("category_column", "");
+  const EntityFeatures& f = bundle.features.items;
+  const std::size_t n = bundle.items.size();
+  if (column.empty() || f.size() != n) return;
+  // One-hot / multi-hot columns are named "<column>=<value>" in the dense block.
+  const std::string prefix = column + "=";
+  for (std::size_t j = 0; j < f.dense_names.size(); ++j) {
+    const auto& name = f.dense_names[j];
+    if (name.rfind(prefix, 0) != 0 || name == prefix + "unknown") continue;
+    auto& members = catalog.categories[name.substr(prefix.size())];
+    members.assign(n, false);
+    for (std::size_t i = 0; i < n; ++i) members[i] = f.dense(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) > 0.5f;
+  }
+  if (!catalog.categories.empty()) return;
+  // Embedded columns hold a code: 0 unknown, c -> vocabulary[c - 1].
+  const auto vocabulary = category_vocabulary(stats, column);
+  for (std::size_t field = 0; field < f.categorical_names.size(); ++field) {
+    if (f.categorical_names[field] != column) continue;
+    for (const auto& value : vocabulary) catalog.categories[value].assign(n, false);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto code = f.categorical[field][i];
+      if (code > 0 && static_cast<std::size_t>(code) <= vocabulary.size())
+        catalog.categories[vocabulary[static_cast<std::size_t>(code - 1)]][i] = true;
+    }
+  }
+}
+
+}  // namespace
+
+ItemCatalog ItemCatalog::from(const ModelBundle& bundle) {
+  ItemCatalog catalog;
+  if (bundle.network) {
+    for (const auto& t : bundle.network->state_dict()) {
+      if (t.name != "item_embedding.weight") continue;
+      // hybrid tables carry one extra "unknown" row at the end; keep the catalog's rows.
+      RowMatrix table = Eigen::Map<const RowMatrix>(t.data.data(), t.shape[0], t.shape[1]);
+      catalog.unit_embeddings = normalise_rows(table.topRows(static_cast<Eigen::Index>(bundle.items.size())));
+    }
+  }
+  add_categories(bundle, catalog);
+  return catalog;
+}
+
+}  // namespace hybridrec::serve

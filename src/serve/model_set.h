@@ -1,0 +1,64 @@
+#pragma once
+// The models being served, as the registry's records decide them:
+//   champion   the registry's champion (required);
+//   challenger the challenger-status model deployed most recently to the serving
+//              environment, taking the traffic share of that deployment record.
+// A ModelSet is immutable. The ModelHub swaps in a new one when the records
+// change (polled, or on an admin reload): requests hold a shared_ptr to the set
+// they started with, so a swap never interrupts one, and the old models are freed
+// when the last of those requests finishes.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "serve/served_model.h"
+#include "store/workspace.h"
+
+namespace hybridrec::serve {
+
+struct DeploymentPlan {
+  std::string champion;                   // model id
+  std::optional<std::string> challenger;  // model id
+  double challenger_percent = 0;
+  bool operator==(const DeploymentPlan&) const = default;
+  nlohmann::json to_json() const;
+};
+
+// Reads the plan from the registry; throws Error when there is no champion.
+DeploymentPlan read_deployment_plan(store::Registry& registry, const std::string& environment);
+
+struct ModelSet {
+  DeploymentPlan plan;
+  std::shared_ptr<const ServedModel> champion, challenger;
+  // The model a user sees (stable hash of the id); role is "champion" or "challenger".
+  const ServedModel& for_user(const std::string& user_id, const char** role) const;
+};
+
+class ModelHub {
+ public:
+  ModelHub(store::Workspace& workspace, ServingOptions options, std::string environment);
+  std::shared_ptr<const ModelSet> current() const;
+  // Re-reads the registry and, if the plan changed, loads what is new (models
+  // already loaded are reused) and swaps. Returns true when it swapped. Calls are
+  // serialised; serving continues on the old set while new models load.
+  bool reload();
+  std::uint64_t swaps() const;
+
+ private:
+  std::shared_ptr<const ServedModel> load_model(const std::string& model_id);
+
+  store::Workspace& workspace_;
+  ServingOptions options_;
+  std::string environment_;
+  std::mutex reload_mutex_;  // one reload at a time (and the workspace's connection with it)
+  mutable std::mutex current_mutex_;
+  std::shared_ptr<const ModelSet> current_;
+  std::uint64_t swaps_ = 0;
+};
+
+}  // namespace hybridrec::serve

@@ -1,0 +1,81 @@
+#pragma once
+// One registry model loaded for serving: the bundle plus everything precomputed
+// once per load (item catalog, popularity order, ranking cache, and for large
+// catalogs the approximate candidate index). Immutable after load apart from its
+// internal cache, so any number of request threads share it.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "serve/candidate_index.h"
+#include "serve/item_catalog.h"
+#include "serve/ranking_cache.h"
+#include "train/model_bundle.h"
+
+namespace hybridrec::serve {
+
+enum class AnnMode { automatic, on, off };
+AnnMode parse_ann_mode(const std::string& text);  // auto | on | off
+
+struct ServingOptions {
+  AnnMode ann = AnnMode::automatic;
+  std::size_t ann_min_items = 100000;  // automatic: the candidate stage from this catalog size on
+  std::size_t ann_candidates = 300;    // candidates re-scored exactly per request
+  CandidateIndexOptions index;
+  std::size_t cache_bytes = 256u << 20;  // ranking cache per model; 0 disables it
+  std::size_t kept_per_list = 2000;      // a cached list keeps this many best items of large catalogs
+};
+
+struct RecommendQuery {
+  std::string user_id;
+  std::size_t k = 10;
+  bool exclude_seen = true;
+  double diversity = 0;
+  std::optional<std::string> category;
+  RawAttributes attributes;  // for users the model does not know (request or user store)
+};
+
+struct RecommendAnswer {
+  std::vector<ScoredItem> items;
+  std::string served_by;        // model | content | popularity
+  std::string candidate_stage;  // exact | approximate
+  bool known_user = false;
+  bool diversified = false;     // MMR applied
+};
+
+class ServedModel {
+ public:
+  ServedModel(std::string model_id, std::string version, const std::filesystem::path& dir, const ServingOptions& options);
+
+  // Throws RequestError (400) for an unknown category or a filter the model cannot apply.
+  RecommendAnswer recommend(const RecommendQuery& query) const;
+
+  const std::string& model_id() const { return model_id_; }
+  const std::string& version() const { return version_; }
+  const ModelBundle& bundle() const { return bundle_; }
+  const ItemCatalog& catalog() const { return catalog_; }
+  bool approximate() const { return index_ != nullptr; }
+  const CandidateIndex* candidate_index() const { return index_.get(); }
+
+  // Every item scored exactly, best first (the reference the approximate stage is measured against).
+  RankedList exact_ranking(std::uint32_t user) const;
+  // What the candidate stage returns for a known user (exactly re-scored, best first).
+  RankedList approximate_ranking(std::uint32_t user) const;
+
+ private:
+  std::shared_ptr<const RankedList> known_user_ranking(std::uint32_t user, std::string& stage) const;
+  // Best first; keeps only the top kept_per_list items unless keep_all.
+  RankedList sorted(std::vector<float> scores, bool keep_all) const;
+
+  std::string model_id_, version_;
+  ServingOptions options_;
+  ModelBundle bundle_;
+  ItemCatalog catalog_;
+  std::shared_ptr<const RankedList> popularity_;
+  std::unique_ptr<CandidateIndex> index_;
+  mutable RankingCache cache_;
+};
+
+}  // namespace hybridrec::serve

@@ -1,0 +1,218 @@
+#include "serve/service.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <random>
+
+#include "serve/request_error.h"
+
+namespace hybridrec::serve {
+
+namespace {
+constexpr std::size_t kMaxEventsPerRequest = 1000;
+
+std::filesystem::path serving_dir(const ServiceOptions& o) { return o.workspace / "serving"; }
+
+std::string now_iso() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+}
+
+// The user attribute names the champion's feature transform knows (empty: accept any).
+std::vector<std::string> known_user_attributes(const ServedModel& model) {
+  std::vector<std::string> names;
+  if (!model.bundle().feature_builder) return names;
+  const auto stats = model.bundle().feature_builder->to_json();
+  for (const auto& a : stats.at("users").at("attributes")) names.push_back(a.value("name", ""));
+  return names;
+}
+
+nlohmann::json model_json(const ServedModel& m, const char* role) {
+  return {{"model_id", m.model_id()},
+          {"version", m.version()},
+          {"role", role},
+          {"type", m.bundle().type()},
+          {"items", m.bundle().items.size()},
+          {"users", m.bundle().users.size()},
+          {"candidate_stage", m.approximate() ? "approximate" : "exact"}};
+}
+}  // namespace
+
+std::string make_request_id(const std::string& model_id) {
+  thread_local std::mt19937_64 rng{std::random_device{}() ^ (static_cast<std::uint64_t>(std::random_device{}()) << 32)};
+  return fmt::format("{}:{:016x}", model_id, rng());
+}
+
+std::string model_of_request_id(const std::string& request_id) {
+  const auto colon = request_id.rfind(':');
+  auto malformed = [&] {
+    return RequestError(400, "field 'request_id' must be the request_id of a recommendation response "
+                             "(<model_id>:<16 hex digits>), got '" + request_id.substr(0, 80) + "'");
+  };
+  if (colon == std::string::npos || colon == 0 || request_id.size() - colon - 1 != 16 || colon > 128) throw malformed();
+  for (std::size_t i = colon + 1; i < request_id.size(); ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(request_id[i]))) throw malformed();
+  for (std::size_t i = 0; i < colon; ++i) {
+    const char c = request_id[i];
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) throw malformed();
+  }
+  return request_id.substr(0, colon);
+}
+
+RecommendationService::RecommendationService(const ServiceOptions& options)
+    : workspace_(store::Workspace::open(options.workspace, options.store_url)),
+      hub_(std::make_unique<ModelHub>(workspace_, options.serving, options.environment)),
+      users_(serving_dir(options) / "users.jsonl"),
+      events_(serving_dir(options) / "events.jsonl") {
+  replay_skipped_ = online_.replay(events_.path());
+}
+
+nlohmann::json RecommendationService::recommend(const RecommendQuery& query) {
+  const auto set = hub_->current();  // held to the end: a swap cannot pull the model away
+  const char* role = "champion";
+  const ServedModel& model = set->for_user(query.user_id, &role);
+  RecommendQuery q = query;
+  if (q.attributes.empty() && !model.bundle().users.find(q.user_id))
+    if (auto stored = users_.get(q.user_id)) q.attributes = *stored;
+  const RecommendAnswer answer = model.recommend(q);
+  http_metrics_.count_recommendation(model.model_id(), role, answer.served_by);
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& s : answer.items) items.push_back({{"item_id", model.bundle().items.id(s.item)}, {"score", s.score}});
+  return {{"user_id", q.user_id},
+          {"request_id", make_request_id(model.model_id())},
+          {"model_id", model.model_id()},
+          {"model_version", model.version()},
+          {"role", role},
+          {"served_by", answer.served_by},
+          {"known_user", answer.known_user},
+          {"candidate_stage", answer.candidate_stage},
+          {"diversity", answer.diversified ? q.diversity : 0.0},
+          {"k", q.k},
+          {"items", items}};
+}
+
+nlohmann::json RecommendationService::put_user(const std::string& user_id, const nlohmann::json& body) {
+  check_id("user id", user_id);
+  const auto set = hub_->current();
+  const RawAttributes attributes = parse_attributes(body, known_user_attributes(*set->champion));
+  users_.put(user_id, attributes);
+  return {{"user_id", user_id},
+          {"attributes", attributes},
+          {"known_to_champion", set->champion->bundle().users.find(user_id).has_value()}};
+}
+
+nlohmann::json RecommendationService::record_events(const nlohmann::json& body) {
+  const nlohmann::json* list = &body;
+  if (body.is_object() && body.contains("events")) list = &body["events"];
+  std::vector<nlohmann::json> batch = list->is_array() ? std::vector<nlohmann::json>(list->begin(), list->end())
+                                                       : std::vector<nlohmann::json>{*list};
+  if (batch.empty()) throw RequestError(400, "no events in the body");
+  if (batch.size() > kMaxEventsPerRequest)
+    throw RequestError(400, fmt::format("at most {} events per request, got {}", kMaxEventsPerRequest, batch.size()));
+  std::vector<nlohmann::json> records;
+  std::vector<std::pair<std::string, FeedbackType>> parsed;
+  const std::string received = now_iso();
+  const auto set = hub_->current();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& e = batch[i];
+    const std::string where = batch.size() > 1 ? fmt::format("event {}: ", i) : "";
+    if (!e.is_object()) throw RequestError(400, where + "an event must be a JSON object");
+    if (!e.contains("type") || !e["type"].is_string())
+      throw RequestError(400, where + "field 'type' is required (impression, click, add_to_cart, purchase)");
+    auto type = parse_feedback_type(e["type"].get<std::string>());
+    if (!type)
+      throw RequestError(400, where + "field 'type': unknown event '" + e["type"].get<std::string>().substr(0, 40) +
+                                  "' (expected impression, click, add_to_cart, purchase)");
+    if (!e.contains("request_id") || !e["request_id"].is_string())
+      throw RequestError(400, where + "field 'request_id' is required (from the recommendation response)");
+    const std::string request_id = e["request_id"].get<std::string>();
+    const std::string model_id = model_of_request_id(request_id);
+    // Only models this server answered with (now or, through the log, before):
+    // made-up ids would grow the counters and the metric labels without bound.
+    const bool served = model_id == set->champion->model_id() ||
+                        (set->challenger && model_id == set->challenger->model_id()) || online_.knows(model_id);
+    if (!served)
+      throw RequestError(400, where + "field 'request_id' names model '" + model_id + "', which this server has not served");
+    nlohmann::json record = {{"type", to_string(*type)}, {"request_id", request_id}, {"model_id", model_id},
+                             {"received_at", received}};
+    for (const char* field : {"user_id", "item_id"}) {
+      if (!e.contains(field)) continue;
+      if (!e[field].is_string()) throw RequestError(400, where + "field '" + field + "' must be a string");
+      check_id(where + "field '" + field + "'", e[field].get<std::string>());
+      record[field] = e[field];
+    }
+    records.push_back(std::move(record));
+    parsed.emplace_back(model_id, *type);
+  }
+  events_.append_all(records);  // durable before anything is counted or acknowledged
+  for (std::size_t i = 0; i < records.size(); ++i)
+    online_.record(parsed[i].first, records[i]["request_id"].get<std::string>(), parsed[i].second);
+  return {{"accepted", records.size()}};
+}
+
+nlohmann::json RecommendationService::experiments() const {
+  const auto set = hub_->current();
+  nlohmann::json models = nlohmann::json::object();
+  for (const auto& [id, c] : online_.all()) models[id] = to_json(c);
+  nlohmann::json out = {{"plan", set->plan.to_json()}, {"models", models}, {"events_log", events_.path().string()}};
+  if (set->challenger) {
+    auto test = online_.compare(set->champion->model_id(), set->challenger->model_id());
+    out["champion_vs_challenger"] = {{"ctr", test["ctr"]}, {"conversion", test["conversion"]}};
+  }
+  return out;
+}
+
+nlohmann::json RecommendationService::health() const {
+  const auto set = hub_->current();
+  nlohmann::json loaded = nlohmann::json::array({model_json(*set->champion, "champion")});
+  if (set->challenger) loaded.push_back(model_json(*set->challenger, "challenger"));
+  return {{"status", "ok"},
+          {"uptime_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
+          {"plan", set->plan.to_json()},
+          {"models", loaded},
+          {"stored_users", users_.size()},
+          {"event_log_lines_skipped_on_start", replay_skipped_}};
+}
+
+nlohmann::json RecommendationService::reload() {
+  const bool swapped = hub_->reload();
+  return {{"swapped", swapped}, {"plan", hub_->current()->plan.to_json()}};
+}
+
+std::string RecommendationService::prometheus() const {
+  std::string out;
+  http_metrics_.render(out);
+  const auto set = hub_->current();
+  out += "# HELP hybridrec_model_info Models loaded for serving (value 1), by role.\n";
+  out += "# TYPE hybridrec_model_info gauge\n";
+  out += fmt::format("hybridrec_model_info{{role=\"champion\",model_id=\"{}\",version=\"{}\"}} 1\n",
+                     set->champion->model_id(), set->champion->version());
+  if (set->challenger)
+    out += fmt::format("hybridrec_model_info{{role=\"challenger\",model_id=\"{}\",version=\"{}\"}} 1\n",
+                       set->challenger->model_id(), set->challenger->version());
+  out += "# HELP hybridrec_challenger_traffic_percent Share of users routed to the challenger.\n";
+  out += "# TYPE hybridrec_challenger_traffic_percent gauge\n";
+  out += fmt::format("hybridrec_challenger_traffic_percent {}\n", set->challenger ? set->plan.challenger_percent : 0.0);
+  out += "# HELP hybridrec_model_swaps_total Model sets swapped in (start and reloads).\n";
+  out += "# TYPE hybridrec_model_swaps_total counter\n";
+  out += fmt::format("hybridrec_model_swaps_total {}\n", hub_->swaps());
+  const auto online = online_.all();
+  const std::pair<const char*, std::uint64_t ModelCounters::*> families[] = {
+      {"impressions", &ModelCounters::impressions}, {"clicks", &ModelCounters::clicks},
+      {"conversions", &ModelCounters::conversions}};
+  for (const auto& [name, field] : families) {
+    out += fmt::format("# HELP hybridrec_online_{}_total Recommendation responses with a {} event, by model.\n", name,
+                       name);
+    out += fmt::format("# TYPE hybridrec_online_{}_total counter\n", name);
+    for (const auto& [id, c] : online) out += fmt::format("hybridrec_online_{}_total{{model_id=\"{}\"}} {}\n", name, id, c.*field);
+  }
+  return out;
+}
+
+}  // namespace hybridrec::serve

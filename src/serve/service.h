@@ -1,0 +1,67 @@
+#pragma once
+// What the HTTP API does, without HTTP: each operation takes validated input (or
+// a parsed JSON body) and returns the JSON answer, throwing RequestError for a
+// client's mistake. The server (serve/server.h) only routes, times and encodes.
+//
+// State in the workspace (serving/): users.jsonl (attributes of new users) and
+// events.jsonl (feedback), both append-only and fsync'ed before a request is
+// answered, replayed on start so online metrics survive a restart; models/
+// (checked-out registry models and their candidate indexes).
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "serve/durable_log.h"
+#include "serve/http_metrics.h"
+#include "serve/model_set.h"
+#include "serve/online_metrics.h"
+#include "serve/request_parsing.h"
+#include "serve/user_store.h"
+#include "store/workspace.h"
+
+namespace hybridrec::serve {
+
+struct ServiceOptions {
+  std::filesystem::path workspace = store::kDefaultWorkspace;
+  std::string store_url;               // postgresql://... (default: the workspace's SQLite)
+  std::string environment = "production";  // whose deployment records set the traffic split
+  ServingOptions serving;
+};
+
+class RecommendationService {
+ public:
+  explicit RecommendationService(const ServiceOptions& options);
+
+  nlohmann::json recommend(const RecommendQuery& query);
+  nlohmann::json put_user(const std::string& user_id, const nlohmann::json& body);
+  nlohmann::json record_events(const nlohmann::json& body);
+  nlohmann::json experiments() const;
+  nlohmann::json health() const;
+  // Re-reads the registry's deployment records now (also called by the poller).
+  nlohmann::json reload();
+  std::string prometheus() const;
+
+  HttpMetrics& http_metrics() { return http_metrics_; }
+  const ModelHub& models() const { return *hub_; }
+  const OnlineMetrics& online_metrics() const { return online_; }
+
+ private:
+  store::Workspace workspace_;
+  std::unique_ptr<ModelHub> hub_;
+  UserStore users_;
+  DurableLog events_;
+  OnlineMetrics online_;
+  std::size_t replay_skipped_ = 0;
+  HttpMetrics http_metrics_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+// "<model_id>:<16 hex digits>": the model that answered travels inside the id,
+// so a feedback event is attributed to it with no per-request server state.
+std::string make_request_id(const std::string& model_id);
+// Splits a request id; throws RequestError naming the malformed id.
+std::string model_of_request_id(const std::string& request_id);
+
+}  // namespace hybridrec::serve
