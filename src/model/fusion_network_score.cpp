@@ -127,8 +127,13 @@ void FusionNetwork::score_users_from_x0(const RowMat& user_x0, float* out) const
   const std::size_t blocks = (items + kItemBlock - 1) / kItemBlock;
   const auto tasks = static_cast<std::ptrdiff_t>(users * blocks);
   const int threads = static_cast<int>(std::min<std::ptrdiff_t>(threads_, std::max<std::ptrdiff_t>(tasks, 1)));
-#pragma omp parallel num_threads(threads) if (threads > 1)
+  // Always a team (of one when threads == 1) with one thread for Eigen inside:
+  // otherwise Eigen splits every small product of score_block over all cores, which
+  // made a 1,682-item request ~400 ms instead of < 1 ms on a busy machine (see
+  // parallel_rows for the same reasoning in training).
+#pragma omp parallel num_threads(threads)
   {
+    omp_set_num_threads(1);
     Buffers b;  // per thread, one block of items
     reserve(b, kItemBlock, false);
 #pragma omp for schedule(static)
