@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <thread>
@@ -12,6 +13,15 @@
 namespace hybridrec::serve {
 
 namespace {
+
+// '%' must be followed by two hex digits (RFC 3986, section 2.1).
+bool has_malformed_percent_escape(const std::string& target) {
+  for (std::size_t i = 0; i < target.size(); ++i)
+    if (target[i] == '%' && (i + 2 >= target.size() || !std::isxdigit(static_cast<unsigned char>(target[i + 1])) ||
+                             !std::isxdigit(static_cast<unsigned char>(target[i + 2]))))
+      return true;
+  return false;
+}
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
@@ -87,6 +97,14 @@ struct RecommendationServer::Impl {
     http.Get("/metrics", handle(Route::metrics, [this](const auto&, auto& res) {
                res.set_content(service.prometheus(), "text/plain; version=0.0.4");
              }));
+    // A broken percent-escape ("%zz") would otherwise reach the handlers as a
+    // literal id and be served as an unknown user; say what is wrong instead.
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (!has_malformed_percent_escape(req.target)) return httplib::Server::HandlerResponse::Unhandled;
+      send_error(res, 400, "malformed percent-encoding in the request target");
+      service.http_metrics().observe(Route::unmatched, 400, 0.0);
+      return httplib::Server::HandlerResponse::Handled;
+    });
     // Anything no handler answered (unknown path or method, a body over the
     // limit, a request line httplib could not parse) still gets a JSON reason.
     http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {

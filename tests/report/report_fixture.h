@@ -2,6 +2,8 @@
 // One real training run shared by the report tests: a tiny generated shop, a
 // 2-epoch hybrid model tracked and registered in a scratch workspace, plus a
 // popularity run to compare against. Trained once per test process.
+#include <unistd.h>
+
 #include <filesystem>
 #include <string>
 
@@ -19,7 +21,9 @@ struct TrainedWorkspace {
 
 inline TrainedWorkspace train_small_workspace() {
   TrainedWorkspace t;
-  t.root = std::filesystem::temp_directory_path() / "hybridrec-tests" / "report-workspace";
+  // One folder per test process: ctest -j runs the report tests in parallel
+  // processes, and a shared folder would be wiped under a running neighbour.
+  t.root = std::filesystem::temp_directory_path() / "hybridrec-tests" / ("report-workspace-" + std::to_string(::getpid()));
   std::filesystem::remove_all(t.root);
   std::filesystem::create_directories(t.root);
   t.workspace = t.root / "workspace";

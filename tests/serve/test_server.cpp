@@ -308,6 +308,9 @@ TEST(Server, MalformedRequestsAreAll4xxAndTheServerStaysUp) {
     const int status = raw_request_status(s.port, raw);
     EXPECT_TRUE(status == 0 || (status >= 400 && status < 500)) << raw << " -> " << status;
   }
+  // A broken percent-escape is refused, not served as an unknown user called "%zz".
+  EXPECT_EQ(s.client->Get("/v1/recommendations/%zz?k=3")->status, 400);
+  EXPECT_EQ(s.client->Get("/v1/recommendations/ok%41id?k=3")->status, 200);  // a well-formed escape is fine
   EXPECT_EQ(s.get_json("/healthz")["status"], "ok");
   auto metrics = s.client->Get("/metrics")->body;
   EXPECT_NE(metrics.find("hybridrec_http_errors_total{kind=\"server\"} 0"), std::string::npos);
