@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
-#include <limits>
 #include <fmt/format.h>
 #include <map>
 #include <optional>
@@ -132,8 +131,7 @@ std::vector<Positive> collect_positives(const Dataset& dataset, const Split& spl
                                         double recency_half_life_days) {
   // One positive per (user, item) pair, weighted by its strongest event: a
   // purchase after three views is one positive of purchase weight, not four.
-  std::int64_t newest = std::numeric_limits<std::int64_t>::min();
-  for (auto idx : split.train) newest = std::max(newest, dataset.interactions[idx].timestamp);
+  const std::int64_t newest = split.train_end_time;  // the latest training timestamp (make_split)
   const double decay_per_second = recency_half_life_days > 0 ? std::log(2.0) / (recency_half_life_days * 86400.0) : 0.0;
   std::unordered_map<std::uint64_t, std::uint32_t> index;
   index.reserve(split.train.size());

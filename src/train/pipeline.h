@@ -49,7 +49,7 @@ TrainResult run_training(const TrainRequest& request);
 SplitConfig split_config_from(const nlohmann::json& config);
 // Event weights of the configuration's data: section, indexed by Event.
 // With recency_half_life_days > 0 each weight is also halved per half-life of age
-// before the newest training interaction.
+// before split.train_end_time, the newest training interaction.
 std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const float event_weights[4],
                                         double recency_half_life_days = 0.0);
 

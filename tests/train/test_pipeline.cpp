@@ -171,6 +171,7 @@ TEST(CollectPositives, RecencyHalfLifeHalvesTheWeightPerHalfLife) {
   add(1, 0, now - 1 * day);  // the same pair again, more recently
   Split split;
   split.train = {0, 1, 2, 3};
+  split.train_end_time = now;  // as make_split sets it
   const float weights[4] = {1, 1, 1, 1};
   auto flat = collect_positives(d, split, weights, 0.0);
   ASSERT_EQ(flat.size(), 3u);
