@@ -1,5 +1,6 @@
 #include "dist/mpi_data_parallel.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,13 @@ std::uint64_t parameter_checksum(const Network& network) {
 std::uint64_t MpiDataParallel::sum(std::uint64_t local) {
   comm_.allreduce_sum(&local, 1);
   return local;
+}
+
+std::uint64_t MpiDataParallel::max(std::uint64_t local) {
+  std::vector<std::uint64_t> each(static_cast<std::size_t>(comm_.size()), 0);  // one slot per rank, summed
+  each[static_cast<std::size_t>(comm_.rank())] = local;
+  comm_.allreduce_sum(each.data(), each.size());
+  return *std::max_element(each.begin(), each.end());
 }
 
 float MpiDataParallel::train_step(Network& network, const Batch& batch, Loss loss, std::uint64_t dropout_seed,

@@ -59,20 +59,32 @@ FusionNetwork::FusionNetwork(const ModelConfig& config, std::size_t num_users, s
       const std::size_t fields = f.num_categorical();
       if (f.categorical_cardinality.size() != fields || f.categorical.size() != fields)
         throw Error(std::string(side_name[s]) + " features: categorical names, cardinalities and codes disagree");
-      c.dense = f.dense.topRows(static_cast<Eigen::Index>(n));
+      // With id dropout and cold twins, rows [n, 2n) hold each entity's cold twin:
+      // training_lookup sends a dropped-out sample there (see FeatureSet).
+      const EntityFeatures* cold = s == 0 ? &features->cold_users : &features->cold_items;
+      cold_twins_[s] = config.id_dropout_rate > 0.0f && cold->size() >= n;
+      const std::size_t blocks = cold_twins_[s] ? 2 : 1;
       c.dense_dim = f.dense_dim();
       c.cardinality = f.categorical_cardinality;
-      c.codes.resize(n * fields);
-      for (std::size_t j = 0; j < fields; ++j) {
-        if (f.categorical[j].size() < n || c.cardinality[j] <= 0)
-          throw Error(std::string(side_name[s]) + " feature '" + f.categorical_names[j] + "': too few codes");
-        for (std::size_t e = 0; e < n; ++e) {
-          const std::int32_t code = f.categorical[j][e];
-          if (code < 0 || code >= c.cardinality[j])
-            throw Error(std::string(side_name[s]) + " feature '" + f.categorical_names[j] + "': code " +
-                        std::to_string(code) + " of entity " + std::to_string(e) + " outside [0, " +
-                        std::to_string(c.cardinality[j]) + ")");
-          c.codes[e * fields + j] = code;
+      c.dense.resize(static_cast<Eigen::Index>(blocks * n), static_cast<Eigen::Index>(c.dense_dim));
+      c.codes.resize(blocks * n * fields);
+      for (std::size_t block = 0; block < blocks; ++block) {
+        const EntityFeatures& from = block == 0 ? f : *cold;
+        if (from.dense_dim() != c.dense_dim || from.num_categorical() != fields)
+          throw Error(std::string(side_name[s]) + " cold-twin features do not match the features' layout");
+        c.dense.middleRows(static_cast<Eigen::Index>(block * n), static_cast<Eigen::Index>(n)) =
+            from.dense.topRows(static_cast<Eigen::Index>(n));
+        for (std::size_t j = 0; j < fields; ++j) {
+          if (from.categorical[j].size() < n || c.cardinality[j] <= 0)
+            throw Error(std::string(side_name[s]) + " feature '" + f.categorical_names[j] + "': too few codes");
+          for (std::size_t e = 0; e < n; ++e) {
+            const std::int32_t code = from.categorical[j][e];
+            if (code < 0 || code >= c.cardinality[j])
+              throw Error(std::string(side_name[s]) + " feature '" + f.categorical_names[j] + "': code " +
+                          std::to_string(code) + " of entity " + std::to_string(e) + " outside [0, " +
+                          std::to_string(c.cardinality[j]) + ")");
+            c.codes[(block * n + e) * fields + j] = code;
+          }
         }
       }
       c.input_dim = c.dense_dim + fields * feature_dim_;

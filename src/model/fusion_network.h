@@ -125,7 +125,8 @@ class FusionNetwork final : public Network {
                 std::vector<Floats>& grads) const;
   void accumulate_embedding_gradients(const Lookup& lookup, std::size_t n);
   // The batch's lookup; with model.id_dropout_rate > 0 (hybrid) some samples'
-  // id embedding rows are routed to the unknown rows, their features kept.
+  // id embedding rows are routed to the unknown rows and, when the features came
+  // with cold twins, their feature rows to the twin (a simulated new entity).
   Lookup training_lookup(const Batch& batch, std::uint64_t dropout_seed);
   void adam_step();
   void check_ids(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items) const;
@@ -158,6 +159,8 @@ class FusionNetwork final : public Network {
   std::vector<RowGradient> row_grads_;                         // per parameter (embeddings only)
   std::vector<std::uint32_t> feature_code_rows_;
   std::array<std::vector<std::uint32_t>, 2> id_dropout_rows_;  // embedding rows after id dropout
+  std::array<std::vector<std::uint32_t>, 2> id_dropout_features_;  // feature rows after id dropout
+  std::array<bool, 2> cold_twins_{false, false};  // content rows [n, 2n) are the cold twins
 
   // Item half of the first MLP layer for score_all, rebuilt after any change.
   std::uint64_t version_ = 0;

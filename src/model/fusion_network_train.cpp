@@ -188,17 +188,23 @@ FusionNetwork::Lookup FusionNetwork::training_lookup(const Batch& batch, std::ui
   const DropoutMask coin{splitmix64_mix(dropout_seed ^ 0x1D0D1D0D1D0DULL), config_.id_dropout_rate};
   const std::uint32_t threshold = coin.drop_below();
   for (int s = 0; s < 2; ++s) {
-    auto& rows = id_dropout_rows_[static_cast<std::size_t>(s)];
+    const auto side = static_cast<std::size_t>(s);
+    auto& rows = id_dropout_rows_[side];
+    auto& feature_rows = id_dropout_features_[side];
     rows.assign(lookup.feature_row[s], lookup.feature_row[s] + batch.size());
-    const auto unknown = static_cast<std::uint32_t>(num_entities_[static_cast<std::size_t>(s)]);
+    if (cold_twins_[side]) feature_rows = rows;
+    const auto unknown = static_cast<std::uint32_t>(num_entities_[side]);
     for (std::size_t i = 0; i < rows.size(); ++i) {
       // A BPR group shares its user: drop the user for the whole group so the
       // pair difference compares items under one user representation.
       const std::size_t unit = (s == 0 && batch.group_size > 0) ? i / static_cast<std::size_t>(batch.group_size) : i;
       const std::uint64_t r = splitmix64_mix(coin.seed ^ splitmix64_mix((static_cast<std::uint64_t>(s) << 40) ^ unit));
-      if (static_cast<std::uint32_t>(r >> 40) < threshold) rows[i] = unknown;
+      if (static_cast<std::uint32_t>(r >> 40) >= threshold) continue;
+      rows[i] = unknown;
+      if (cold_twins_[side]) feature_rows[i] += unknown;  // row n + e: e's cold twin
     }
     lookup.embedding_row[s] = rows.data();
+    if (cold_twins_[side]) lookup.feature_row[s] = feature_rows.data();
   }
   return lookup;
 }

@@ -128,7 +128,7 @@ SplitConfig split_config_from(const nlohmann::json& config) {
 }
 
 std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const float event_weights[4],
-                                        double recency_half_life_days) {
+                                        double recency_half_life_days, bool by_sampling) {
   // One positive per (user, item) pair, weighted by its strongest event: a
   // purchase after three views is one positive of purchase weight, not four.
   const std::int64_t newest = split.train_end_time;  // the latest training timestamp (make_split)
@@ -141,14 +141,20 @@ std::vector<Positive> collect_positives(const Dataset& dataset, const Split& spl
     const Interaction& it = dataset.interactions[idx];
     float w = event_weights[static_cast<int>(it.event)];
     if (w <= 0.0f) continue;
-    if (decay_per_second > 0)
-      w *= static_cast<float>(std::exp(-decay_per_second * static_cast<double>(newest - it.timestamp)));
+    float keep = 1.0f;
+    if (decay_per_second > 0) {
+      const auto decay = static_cast<float>(std::exp(-decay_per_second * static_cast<double>(newest - it.timestamp)));
+      (by_sampling ? keep : w) *= decay;
+    }
     std::uint64_t key = (static_cast<std::uint64_t>(it.user) << 32) | it.item;
     auto [pos, inserted] = index.emplace(key, static_cast<std::uint32_t>(positives.size()));
-    if (inserted)
-      positives.push_back({it.user, it.item, w});
-    else
-      positives[pos->second].weight = std::max(positives[pos->second].weight, w);
+    if (inserted) {
+      positives.push_back({it.user, it.item, w, keep});
+    } else {
+      Positive& p = positives[pos->second];
+      p.weight = std::max(p.weight, w);
+      p.keep = std::max(p.keep, keep);  // the pair's newest event
+    }
   }
   return positives;
 }
@@ -220,11 +226,13 @@ TrainResult run_training(const TrainRequest& request) {
   std::unique_ptr<NeuralRecommender> neural_view;
   if (neural) {
     ModelConfig mc = ModelConfig::from_json(config.at("model"));
+    if (type == "hybrid" && mc.id_dropout_rate > 0.0f) builder.add_cold_twins(dataset, split, features);
     bundle.features = std::move(features);
     bundle.network = Network::create(mc, dataset.num_users(), dataset.num_items(),
                                      type == "hybrid" ? &bundle.features : nullptr, tc.seed);
     Network& net = *bundle.network;
-    auto positives = collect_positives(dataset, split, tc.event_weights, tc.recency_half_life_days);
+    auto positives = collect_positives(dataset, split, tc.event_weights, tc.recency_half_life_days,
+                                       tc.recency_by_sampling);
     if (dp) positives = shard_positives(positives, dp->rank(), dp->size());
     NegativeSampler sampler(bundle.seen, dataset.num_items());
     NegativeDraw draw = [&sampler](std::uint32_t user, Rng& rng) { return sampler.sample(user, rng); };

@@ -355,6 +355,31 @@ TEST(ColdStart, IdDropoutLearnsTheUnknownRowsForContentOnlyScoring) {
   EXPECT_GT(right / pairs, 0.9);
 }
 
+// Cold twins: with id dropout a dropped-out sample reads its entity's cold-twin
+// features (FeatureSet::cold_users/cold_items), so it looks like a new user. Twins
+// equal to the features change nothing; different twins change the loss.
+TEST(ColdStart, IdDropoutReadsTheColdTwinFeatures) {
+  FeatureSet plain = group_features();
+  ModelConfig c = config("hybrid", 0.0f);
+  c.id_dropout_rate = 0.5f;
+  FeatureSet same = plain;
+  same.cold_users = plain.users;
+  same.cold_items = plain.items;
+  FeatureSet cold = same;
+  cold.cold_users.dense.setConstant(1.0f);  // "no history" values unlike the real ones
+  for (auto& codes : cold.cold_users.categorical) std::fill(codes.begin(), codes.end(), 0);
+  std::mt19937 rng(3);
+  const Batch batch = random_batch(rng, 64);
+  auto loss_of = [&](const FeatureSet& f, float dropout) {
+    ModelConfig m = c;
+    m.id_dropout_rate = dropout;
+    return Network::create(m, kUsers, kItems, &f, 9)->compute_gradients(batch, Loss::MSE, 17);
+  };
+  EXPECT_EQ(loss_of(plain, 0.5f), loss_of(same, 0.5f));
+  EXPECT_NE(loss_of(plain, 0.5f), loss_of(cold, 0.5f));
+  EXPECT_EQ(loss_of(plain, 0.0f), loss_of(cold, 0.0f)) << "without id dropout the twins are never read";
+}
+
 TEST(NetworkErrors, BadInputsAreRejectedWithReasons) {
   const FeatureSet f = group_features();
   auto net = make("ncf", f);

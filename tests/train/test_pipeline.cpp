@@ -153,8 +153,9 @@ TEST(Pipeline, ValidationOnASampleOfUsersIsDeterministicAndDiffersFromAll) {
 }
 
 // data.recency_half_life_days: a positive one half-life older than the newest
-// training interaction weighs half; duplicates keep their strongest weight.
-TEST(CollectPositives, RecencyHalfLifeHalvesTheWeightPerHalfLife) {
+// training interaction is trained on in half the epochs (recency_mode sample) or
+// weighs half (weight); duplicates keep their newest, strongest value.
+TEST(CollectPositives, RecencyHalfLifeHalvesKeepOrWeightPerHalfLife) {
   Dataset d;
   const std::int64_t day = 86400, now = 1'700'000'000;
   auto add = [&](std::uint32_t user, std::uint32_t item, std::int64_t t) {
@@ -176,9 +177,52 @@ TEST(CollectPositives, RecencyHalfLifeHalvesTheWeightPerHalfLife) {
   auto flat = collect_positives(d, split, weights, 0.0);
   ASSERT_EQ(flat.size(), 3u);
   for (const auto& p : flat) EXPECT_FLOAT_EQ(p.weight, 1.0f);
-  auto decayed = collect_positives(d, split, weights, 10.0);
+  for (const auto& p : flat) EXPECT_FLOAT_EQ(p.keep, 1.0f);
+  auto decayed = collect_positives(d, split, weights, 10.0, /*by_sampling=*/false);
   ASSERT_EQ(decayed.size(), 3u);
   EXPECT_FLOAT_EQ(decayed[0].weight, 1.0f);
   EXPECT_NEAR(decayed[1].weight, 0.5f, 1e-6f);
   EXPECT_NEAR(decayed[2].weight, std::pow(0.5f, 0.1f), 1e-6f);
+  for (const auto& p : decayed) EXPECT_FLOAT_EQ(p.keep, 1.0f);
+  auto sampled = collect_positives(d, split, weights, 10.0, /*by_sampling=*/true);
+  ASSERT_EQ(sampled.size(), 3u);
+  for (const auto& p : sampled) EXPECT_FLOAT_EQ(p.weight, 1.0f);
+  EXPECT_FLOAT_EQ(sampled[0].keep, 1.0f);
+  EXPECT_NEAR(sampled[1].keep, 0.5f, 1e-6f);
+  EXPECT_NEAR(sampled[2].keep, std::pow(0.5f, 0.1f), 1e-6f);
 }
+
+namespace hybridrec {
+namespace {
+
+// Recency sampling: each epoch trains on a fresh draw of the positives, about the
+// sum of their keep probabilities, and the draw is part of the seed (same seed,
+// same model). The weight mode trains on every positive each epoch.
+TEST(Pipeline, RecencySamplingTrainsEachEpochOnAFreshDrawOfThePositives) {
+  auto dir = small_shop("recency_sampling");
+  auto full = small_request(dir, "ncf", 2);
+  full.out = dir / "full";
+  auto sampled = small_request(dir, "ncf", 2);
+  sampled.config["data"]["recency_half_life_days"] = 5.0;
+  sampled.out = dir / "sampled";
+  auto again = sampled;
+  again.out = dir / "again";
+  auto weighted = sampled;
+  weighted.config["data"]["recency_mode"] = "weight";
+  weighted.out = dir / "weighted";
+  const auto h_full = run_training(full).history;
+  const auto h_sampled = run_training(sampled).history;
+  const auto samples = [](const nlohmann::json& h, int e) { return h[e]["samples"].get<double>(); };
+  EXPECT_LT(samples(h_sampled, 0), 0.9 * samples(h_full, 0));
+  EXPECT_GT(samples(h_sampled, 0), 0.0);
+  EXPECT_NE(samples(h_sampled, 0), samples(h_sampled, 1)) << "each epoch draws again";
+  run_training(again);
+  EXPECT_EQ(weights(dir / "sampled"), weights(dir / "again"));
+  EXPECT_EQ(samples(run_training(weighted).history, 0), samples(h_full, 0));
+  auto bad = sampled;
+  bad.config["data"]["recency_mode"] = "sometimes";
+  EXPECT_THROW(run_training(bad), ConfigError);
+}
+
+}  // namespace
+}  // namespace hybridrec
