@@ -4,22 +4,10 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "dist/byte_buffer.h"
 
 namespace hybridrec::dist {
 
-namespace {
-template <class T>
-void append(std::vector<char>& out, const T* data, std::size_t n) {
-  const auto* bytes = reinterpret_cast<const char*>(data);
-  out.insert(out.end(), bytes, bytes + n * sizeof(T));
-}
-template <class T>
-const T* take(const char*& cursor, std::size_t n) {
-  const auto* p = reinterpret_cast<const T*>(cursor);
-  cursor += n * sizeof(T);
-  return p;
-}
-}  // namespace
 
 ExchangeTotals GradientExchange::sum(const GradientRefs& refs, double local_loss, std::size_t local_samples) {
   const auto t0 = std::chrono::steady_clock::now();
