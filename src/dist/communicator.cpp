@@ -131,6 +131,7 @@ std::vector<char> Communicator::allgather_known(const std::vector<char>& mine, c
     (*offsets)[static_cast<std::size_t>(r) + 1] = static_cast<std::size_t>(displs[static_cast<std::size_t>(r)]) +
                                                    sizes[static_cast<std::size_t>(r)];
   std::vector<char> all(total);
+  if (total == 0) return all;  // every rank knows the sizes, so every rank skips the call
   check(MPI_Allgatherv(mine.data(), counts[static_cast<std::size_t>(rank_)], MPI_BYTE, all.data(), counts.data(),
                        displs.data(), MPI_BYTE, MPI_COMM_WORLD),
         "MPI_Allgatherv");

@@ -193,9 +193,7 @@ ExchangeTotals ShardedEmbeddings::train_step(Network& network, const Batch& batc
 
   // Dense layers and the replicated feature tables as in replicated mode; the id
   // tables (the first two embedding gradients) go to their owners instead.
-  GradientRefs replicated = network.gradients();
-  replicated.embeddings.erase(replicated.embeddings.begin(), replicated.embeddings.begin() + 2);
-  const ExchangeTotals totals = exchange_.sum(replicated, local_loss, batch.size());
+  const ExchangeTotals totals = exchange_.sum(network.gradients(), local_loss, batch.size(), 2);
 
   t0 = Clock::now();
   double adam_seconds = 0.0;
