@@ -116,7 +116,9 @@ void ShardedEmbeddings::fetch_rows(Network& network, const Batch& batch) {
         std::memcpy(t.value + position_of(needed_[s], row) * t.dim, take<float>(cursor, t.dim), t.dim * sizeof(float));
     }
   stats_.rows_fetched += needed_[0].size() + needed_[1].size();
-  stats_.bytes_sent += request.size() + reply.size();
+  // What leaves this rank (its own part MPI copies locally).
+  stats_.bytes_sent += request.size() - request_sizes[static_cast<std::size_t>(me)] + reply.size() -
+                       reply_sizes[static_cast<std::size_t>(me)];
 }
 
 void ShardedEmbeddings::return_gradients(Network& network, const ExchangeTotals& totals, std::size_t local_samples,
@@ -154,7 +156,7 @@ void ShardedEmbeddings::return_gradients(Network& network, const ExchangeTotals&
   }
   std::vector<std::size_t> received_sizes;
   const std::vector<char> received = comm_.alltoallv(out, sizes, &received_sizes);
-  stats_.bytes_sent += out.size();
+  stats_.bytes_sent += out.size() - sizes[static_cast<std::size_t>(comm_.rank())];
   // Owners: sum rank by rank (the order replicated mode adds in), then lazy Adam.
   const auto t0 = Clock::now();
   for (EmbeddingShard& shard : shards_) shard.gradient.begin();

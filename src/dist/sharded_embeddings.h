@@ -41,7 +41,7 @@ struct EmbeddingShard {
 struct ShardStats {
   double seconds = 0.0;             // fetching rows and returning their gradients
   std::uint64_t rows_fetched = 0;   // by this rank (both tables)
-  std::uint64_t bytes_sent = 0;     // requests + rows served + gradients returned
+  std::uint64_t bytes_sent = 0;     // to other ranks: requests + rows served + gradients returned
 };
 
 class ShardedEmbeddings {
