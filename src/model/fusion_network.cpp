@@ -159,7 +159,12 @@ void FusionNetwork::initialise(std::uint64_t seed) {
 
 std::vector<NamedTensor> FusionNetwork::state_dict() const {
   std::vector<NamedTensor> out;
-  for (const Parameter& p : params_) out.push_back({p.name, p.shape, {p.value.begin(), p.value.end()}});
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    const Parameter& p = params_[i];
+    // A working id table (sharded training) is not this model's table: left out.
+    if (is_working_table(i)) continue;
+    out.push_back({p.name, p.shape, {p.value.begin(), p.value.end()}});
+  }
   return out;
 }
 
@@ -167,6 +172,7 @@ void FusionNetwork::load_state_dict(const std::vector<NamedTensor>& tensors) {
   std::map<std::string, const NamedTensor*> by_name;
   for (const NamedTensor& t : tensors) by_name[t.name] = &t;
   // Check everything before changing anything, so a bad file leaves the model intact.
+  require_full_tables("load_state_dict");
   for (const Parameter& p : params_) {
     auto it = by_name.find(p.name);
     if (it == by_name.end()) throw Error("state_dict: missing tensor '" + p.name + "'");
@@ -179,6 +185,7 @@ void FusionNetwork::load_state_dict(const std::vector<NamedTensor>& tensors) {
 }
 
 std::vector<NamedTensor> FusionNetwork::optimizer_state() const {
+  require_full_tables("optimizer_state");
   std::vector<NamedTensor> out;
   for (const Parameter& p : params_) {
     out.push_back({p.name + ".exp_avg", p.shape, {p.exp_avg.begin(), p.exp_avg.end()}});
@@ -191,6 +198,7 @@ std::vector<NamedTensor> FusionNetwork::optimizer_state() const {
 void FusionNetwork::load_optimizer_state(const std::vector<NamedTensor>& tensors) {
   std::map<std::string, const NamedTensor*> by_name;
   for (const NamedTensor& t : tensors) by_name[t.name] = &t;
+  require_full_tables("load_optimizer_state");
   auto find = [&](const std::string& name, const std::vector<std::int64_t>& shape) {
     auto it = by_name.find(name);
     if (it == by_name.end()) throw Error("optimizer state: missing tensor '" + name + "'");
@@ -240,6 +248,9 @@ void FusionNetwork::set_seen(const std::vector<bool>& users_seen, const std::vec
   if (!hybrid_) return;  // ncf has no unknown rows; cold users go to the popularity fallback
   seen_[0] = users_seen;
   seen_[1] = items_seen;
+  // A working table (sharded training) has no unknown row here: the rank that
+  // gathers the full tables sets it when it validates or saves.
+  if (!has_full_id_tables()) return;
   if (config_.id_dropout_rate > 0.0f) {  // the unknown rows were learned (id dropout): keep them
     ++version_;
     return;
