@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "core/error.h"
@@ -40,11 +41,15 @@ PopularityWeights PopularityWeights::from_config(const nlohmann::json& config) {
 }
 
 std::vector<double> weighted_item_popularity(const Dataset& dataset, const Split& split,
-                                             const PopularityWeights& weights) {
+                                             const PopularityWeights& weights, double half_life_days) {
   std::vector<double> popularity(dataset.num_items(), 0.0);
+  const double decay_per_second = half_life_days > 0 ? std::log(2.0) / (half_life_days * 86400.0) : 0.0;
   for (std::uint32_t index : split.train) {
     const Interaction& x = dataset.interactions[index];
-    popularity[x.item] += weights.of(x.event);
+    double w = weights.of(x.event);
+    if (decay_per_second > 0)
+      w *= std::exp(-decay_per_second * static_cast<double>(split.train_end_time - x.timestamp));
+    popularity[x.item] += w;
   }
   return popularity;
 }

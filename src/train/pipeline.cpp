@@ -113,6 +113,29 @@ Batch validation_loss_batch(const Dataset& dataset, const Split& val_split, cons
   return batch;
 }
 
+// model.cold_user_path auto: a hybrid keeps its content path for users without
+// training history unless the model's own popularity ranks the validation part's
+// new users better (selection on validation, never on test).
+std::string choose_cold_user_path(const ModelBundle& bundle, const Dataset& dataset, const Split& val_split,
+                                  const EvalOptions& options, const Recommender* fallback, Progress& progress) {
+  EvalOptions full = options;
+  full.ranking_only = false;
+  const auto new_users_ndcg = [&](const Recommender& r, std::size_t* users) {
+    const nlohmann::json seg = evaluate(r, dataset, val_split, full, fallback).value("segments", nlohmann::json::object());
+    if (!seg.contains("new_users") || !seg["new_users"].contains("ndcg@10")) return -1.0;
+    *users = seg["new_users"].value("users", std::size_t{0});
+    return seg["new_users"]["ndcg@10"].get<double>();
+  };
+  std::size_t users = 0;
+  const double content = new_users_ndcg(NeuralRecommender(*bundle.network), &users);
+  if (users == 0 || content < 0) return "content";  // nothing to choose on
+  const double popular = new_users_ndcg(NeuralRecommender(*bundle.network, bundle.seen, bundle.popularity), &users);
+  const std::string path = popular > content ? "popularity" : "content";
+  progress.log(fmt::format("cold users: {} (validation NDCG@10 of {} new users: content {:.4f}, popularity {:.4f})",
+                           path, users, content, popular));
+  return path;
+}
+
 }  // namespace
 
 SplitConfig split_config_from(const nlohmann::json& config) {
@@ -179,6 +202,9 @@ TrainResult run_training(const TrainRequest& request) {
   const TrainingConfig tc = TrainingConfig::from_json(config);
   const std::string type = config.at("model").at("type").get<std::string>();
   const bool neural = type == "ncf" || type == "hybrid";
+  if (const std::string path = config.at("model").value("cold_user_path", std::string("auto"));
+      path != "auto" && path != "content" && path != "popularity")
+    throw ConfigError("model.cold_user_path must be auto, content or popularity (got '" + path + "')");
 
   Dataset dataset = load_dataset(request.data, request.load);
   progress.log(fmt::format("loaded {} ({}): {} interactions, {} users, {} items", request.data.string(), dataset.format,
@@ -217,7 +243,9 @@ TrainResult run_training(const TrainRequest& request) {
   bundle.feature_builder = builder;
   bundle.seen = user_train_items(dataset, split.train);
   {
-    auto pop = weighted_item_popularity(dataset, split, PopularityWeights::from_config(config));
+    // The model's own fallback (users it cannot personalise) follows its recency setting.
+    auto pop = weighted_item_popularity(dataset, split, PopularityWeights::from_config(config),
+                                        neural ? tc.recency_half_life_days : 0.0);
     bundle.popularity.assign(pop.begin(), pop.end());
   }
 
@@ -240,7 +268,10 @@ TrainResult run_training(const TrainRequest& request) {
     const std::size_t max_val_users =
         config.contains("evaluation") ? config["evaluation"].value("validation_users", std::size_t{20000}) : 20000;
     const Split val_split = sample_part_users(dataset, split, &Split::validation, max_val_users, tc.seed);
-    neural_view = std::make_unique<NeuralRecommender>(net);
+    // ncf ranks users without history by its own popularity; a hybrid's content
+    // path serves them while training (model.cold_user_path is decided after).
+    neural_view = type == "ncf" ? std::make_unique<NeuralRecommender>(net, bundle.seen, bundle.popularity)
+                                : std::make_unique<NeuralRecommender>(net);
     ValidationFn validate;  // empty: no validation part, so no early stopping (never peek at test)
     if (split.validation.empty())
       progress.log("note: the split has no validation part; training runs all epochs and keeps the last");
@@ -260,6 +291,16 @@ TrainResult run_training(const TrainRequest& request) {
     trainer.set_data_parallel(dp);
     result.outcome = trainer.fit(positives, draw, validate, request.out / "checkpoint", request.resume);
     bundle.mark_seen_on_network();
+    if (type == "hybrid") {
+      std::string path = config["model"].value("cold_user_path", std::string("auto"));
+      if (path == "auto")
+        path = root && !split.validation.empty()
+                   ? choose_cold_user_path(bundle, dataset, val_split, val_options, popularity, progress)
+                   : "content";
+      bundle.config["model"]["cold_user_path"] = path;
+      if (bundle.cold_users_by_popularity())
+        neural_view = std::make_unique<NeuralRecommender>(net, bundle.seen, bundle.popularity);
+    }
     evaluated = neural_view.get();
   } else {
     if (!baselines.count(type)) {

@@ -2,6 +2,7 @@
 // result, and cold start through the content branch.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/atomic_file.h"
@@ -111,7 +112,9 @@ TEST(Pipeline, DivergingLossStopsWithAClearMessage) {
 
 TEST(Pipeline, SavedModelLoadsAndServesKnownAndNewUsers) {
   auto dir = small_shop("serve");
-  run_training(small_request(dir, "hybrid", 2));
+  auto request = small_request(dir, "hybrid", 2);
+  request.config["model"]["cold_user_path"] = "content";
+  run_training(request);
   ModelBundle bundle = ModelBundle::load(dir / "model");
   std::string path;
   auto top = bundle.recommend(0, 5, &path);
@@ -221,6 +224,50 @@ TEST(Pipeline, RecencySamplingTrainsEachEpochOnAFreshDrawOfThePositives) {
   EXPECT_EQ(samples(run_training(weighted).history, 0), samples(h_full, 0));
   auto bad = sampled;
   bad.config["data"]["recency_mode"] = "sometimes";
+  EXPECT_THROW(run_training(bad), ConfigError);
+}
+
+// Users without training history: ncf ranks them by its own popularity; a hybrid
+// picks content or popularity on validation (auto) and the saved model keeps the
+// choice; popularity forces it. The scores are the popularity scaled to [0, 1].
+TEST(Pipeline, ColdUsersGoToTheChosenPath) {
+  auto dir = small_shop("cold_path");
+  auto ncf = small_request(dir, "ncf", 1);
+  ncf.out = dir / "ncf";
+  run_training(ncf);
+  ModelBundle n = ModelBundle::load(dir / "ncf");
+  EXPECT_TRUE(n.cold_users_by_popularity());
+  EXPECT_TRUE(n.recommender->serves_cold_users());
+  std::uint32_t cold = 0;
+  while (cold < n.seen.size() && !n.seen[cold].empty()) ++cold;
+  ASSERT_LT(cold, n.seen.size()) << "the temporal split leaves some users without training history";
+  std::vector<float> scores(n.items.size());
+  n.recommender->score_all(std::span<const std::uint32_t>(&cold, 1), scores.data());
+  const float top = *std::max_element(n.popularity.begin(), n.popularity.end());
+  for (std::size_t i = 0; i < scores.size(); ++i) EXPECT_FLOAT_EQ(scores[i], n.popularity[i] / top);
+  std::string path;
+  n.recommend(cold, 5, &path);
+  EXPECT_EQ(path, "popularity");
+
+  auto forced = small_request(dir, "hybrid", 1);
+  forced.config["model"]["cold_user_path"] = "popularity";
+  forced.out = dir / "forced";
+  run_training(forced);
+  ModelBundle h = ModelBundle::load(dir / "forced");
+  EXPECT_TRUE(h.cold_users_by_popularity());
+  h.recommend(cold, 5, &path);
+  EXPECT_EQ(path, "popularity");
+  h.recommend_new_user({{"age_group", "25-34"}}, 5, &path);
+  EXPECT_EQ(path, "popularity");
+
+  auto automatic = small_request(dir, "hybrid", 1);
+  automatic.out = dir / "auto";
+  run_training(automatic);
+  const auto chosen = ModelBundle::load(dir / "auto").config["model"]["cold_user_path"].get<std::string>();
+  EXPECT_TRUE(chosen == "content" || chosen == "popularity") << chosen;
+
+  auto bad = small_request(dir, "hybrid", 1);
+  bad.config["model"]["cold_user_path"] = "guess";
   EXPECT_THROW(run_training(bad), ConfigError);
 }
 
