@@ -28,7 +28,8 @@ std::filesystem::path small_shop(const std::string& name) {
   return dir;
 }
 
-TrainRequest small_request(const std::filesystem::path& dir, const std::string& type, int epochs) {
+TrainRequest small_request(const std::filesystem::path& dir, const std::string& type, int epochs,
+                           const std::string& out = "model") {
   TrainRequest r;
   r.data = dir / "shop";
   r.config = default_config();
@@ -37,7 +38,7 @@ TrainRequest small_request(const std::filesystem::path& dir, const std::string& 
   r.config["model"]["hidden_layers"] = {32, 16, 8};
   r.config["training"]["num_epochs"] = epochs;
   r.config["training"]["early_stopping_patience"] = 0;  // run every epoch
-  r.out = dir / "model";
+  r.out = dir / out;
   r.progress = Progress::Mode::Quiet;
   return r;
 }
@@ -140,11 +141,9 @@ TEST(Pipeline, CorruptModelFileIsReportedByName) {
 
 TEST(Pipeline, ValidationOnASampleOfUsersIsDeterministicAndDiffersFromAll) {
   auto dir = small_shop("val_sample");
-  auto all = small_request(dir, "ncf", 1);
-  all.out = dir / "all";
-  auto sampled = small_request(dir, "ncf", 1);
+  auto all = small_request(dir, "ncf", 1, "all");
+  auto sampled = small_request(dir, "ncf", 1, "s1");
   sampled.config["evaluation"]["validation_users"] = 20;
-  sampled.out = dir / "s1";
   auto again = sampled;
   again.out = dir / "s2";
   double v_all = run_training(all).history[0]["val_ndcg@10"].get<double>();
@@ -203,11 +202,10 @@ namespace {
 // same model). The weight mode trains on every positive each epoch.
 TEST(Pipeline, RecencySamplingTrainsEachEpochOnAFreshDrawOfThePositives) {
   auto dir = small_shop("recency_sampling");
-  auto full = small_request(dir, "ncf", 2);
-  full.out = dir / "full";
-  auto sampled = small_request(dir, "ncf", 2);
+  auto full = small_request(dir, "ncf", 2, "full");
+  full.config["data"]["recency_half_life_days"] = 0;  // every positive, every epoch
+  auto sampled = small_request(dir, "ncf", 2, "sampled");
   sampled.config["data"]["recency_half_life_days"] = 5.0;
-  sampled.out = dir / "sampled";
   auto again = sampled;
   again.out = dir / "again";
   auto weighted = sampled;
@@ -232,8 +230,7 @@ TEST(Pipeline, RecencySamplingTrainsEachEpochOnAFreshDrawOfThePositives) {
 // choice; popularity forces it. The scores are the popularity scaled to [0, 1].
 TEST(Pipeline, ColdUsersGoToTheChosenPath) {
   auto dir = small_shop("cold_path");
-  auto ncf = small_request(dir, "ncf", 1);
-  ncf.out = dir / "ncf";
+  auto ncf = small_request(dir, "ncf", 1, "ncf");
   run_training(ncf);
   ModelBundle n = ModelBundle::load(dir / "ncf");
   EXPECT_TRUE(n.cold_users_by_popularity());
@@ -249,9 +246,8 @@ TEST(Pipeline, ColdUsersGoToTheChosenPath) {
   n.recommend(cold, 5, &path);
   EXPECT_EQ(path, "popularity");
 
-  auto forced = small_request(dir, "hybrid", 1);
+  auto forced = small_request(dir, "hybrid", 1, "forced");
   forced.config["model"]["cold_user_path"] = "popularity";
-  forced.out = dir / "forced";
   run_training(forced);
   ModelBundle h = ModelBundle::load(dir / "forced");
   EXPECT_TRUE(h.cold_users_by_popularity());
@@ -260,8 +256,7 @@ TEST(Pipeline, ColdUsersGoToTheChosenPath) {
   h.recommend_new_user({{"age_group", "25-34"}}, 5, &path);
   EXPECT_EQ(path, "popularity");
 
-  auto automatic = small_request(dir, "hybrid", 1);
-  automatic.out = dir / "auto";
+  auto automatic = small_request(dir, "hybrid", 1, "auto");
   run_training(automatic);
   const auto chosen = ModelBundle::load(dir / "auto").config["model"]["cold_user_path"].get<std::string>();
   EXPECT_TRUE(chosen == "content" || chosen == "popularity") << chosen;
