@@ -18,6 +18,12 @@ std::uint64_t parameter_checksum(const Network& network) {
   return h;
 }
 
+std::uint64_t MpiDataParallel::max(std::uint64_t local) {
+  auto value = static_cast<std::int64_t>(local);
+  comm_.allreduce_max(&value, 1);
+  return static_cast<std::uint64_t>(value);
+}
+
 std::uint64_t MpiDataParallel::sum(std::uint64_t local) {
   comm_.allreduce_sum(&local, 1);
   return local;

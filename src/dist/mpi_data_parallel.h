@@ -22,6 +22,7 @@ class MpiDataParallel final : public DataParallel {
   int rank() const override { return comm_.rank(); }
   int size() const override { return comm_.size(); }
   std::uint64_t sum(std::uint64_t local) override;
+  std::uint64_t max(std::uint64_t local) override;
   float train_step(Network& network, const Batch& batch, Loss loss, std::uint64_t dropout_seed,
                    std::size_t* global_samples) override;
   nlohmann::json broadcast(const nlohmann::json& from_root) override;

@@ -40,19 +40,20 @@ PopularityWeights PopularityWeights::from_config(const nlohmann::json& config) {
 }
 
 std::vector<double> weighted_item_popularity(const Dataset& dataset, const Split& split,
-                                             const PopularityWeights& weights) {
+                                             const PopularityWeights& weights, ShardCollectives* shards) {
   std::vector<double> popularity(dataset.num_items(), 0.0);
   for (std::uint32_t index : split.train) {
     const Interaction& x = dataset.interactions[index];
     popularity[x.item] += weights.of(x.event);
   }
+  if (shards) shards->sum(popularity);
   return popularity;
 }
 
 void PopularityBaseline::fit(const TrainingContext& context) {
   if (!context.dataset || !context.split) throw Error("popularity baseline: fit needs a dataset and a split");
   const auto popularity = weighted_item_popularity(*context.dataset, *context.split,
-                                                   PopularityWeights::from_config(context.config));
+                                                   PopularityWeights::from_config(context.config), context.shards);
   const double top = popularity.empty() ? 0.0 : *std::max_element(popularity.begin(), popularity.end());
   scores_.assign(popularity.size(), 0.0f);
   if (top > 0.0)

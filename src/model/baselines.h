@@ -28,9 +28,10 @@ struct PopularityWeights {
   static PopularityWeights from_config(const nlohmann::json& config);
 };
 
-// Weighted event count of every item over split.train (size dataset.num_items()).
+// Weighted event count of every item over split.train (size dataset.num_items());
+// with `shards` (a collective), summed over every shard.
 std::vector<double> weighted_item_popularity(const Dataset& dataset, const Split& split,
-                                             const PopularityWeights& weights);
+                                             const PopularityWeights& weights, ShardCollectives* shards = nullptr);
 
 // The category set of every item, used by the category baseline and by the
 // diversity metric: the item attribute "category", else "genre" (every genre of a

@@ -61,8 +61,7 @@ double Trainer::run_epoch(int epoch, const std::vector<Positive>& positives, con
   // part of the global batch, and all run as many steps as the largest shard needs.
   const std::size_t positives_per_batch =
       std::max<std::size_t>(1, std::max<std::size_t>(1, config_.batch_size / group) / static_cast<std::size_t>(ranks));
-  const std::size_t largest_shard = (global_positives_ + static_cast<std::size_t>(ranks) - 1) / static_cast<std::size_t>(ranks);
-  const std::size_t num_steps = (largest_shard + positives_per_batch - 1) / positives_per_batch;
+  const std::size_t num_steps = (largest_shard_ + positives_per_batch - 1) / positives_per_batch;
   const std::size_t total_samples = global_positives_ * group;
   Batch batch;
   batch.group_size = config_.loss == Loss::BPR ? group : 0;
@@ -104,6 +103,7 @@ TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const Negative
   TrainOutcome outcome;
   const bool root = !dp_ || dp_->is_root();
   global_positives_ = dp_ ? dp_->sum(positives.size()) : positives.size();
+  largest_shard_ = dp_ ? dp_->max(positives.size()) : positives.size();
   if (global_positives_ == 0) throw Error("no training interactions: the training split is empty");
   const nlohmann::json print = fingerprint(config_, network_, global_positives_);
   int first_epoch = 1;
