@@ -4,6 +4,11 @@
 // GradientExchange, and rank 0 prints global samples/s, the share of time spent
 // communicating and the bytes each rank sends per step.
 //
+// --sharding: replicated vs row-sharded id tables (--shard-embeddings) side by
+// side in one run under mpirun: alternating rounds of each mode on fresh networks
+// of the same seed, then samples/s, communication share, bytes per step and the
+// id-table bytes each rank holds, per mode.
+//
 // It also prints a scaling model to 8 and 32 machines built from what it measured
 // here: compute seconds per sample on one rank, the dense all-reduce size, and the
 // sparse message size of a local batch of B/P samples (counted by running the
@@ -12,6 +17,7 @@
 // by --gbps and --latency-us (defaults: 10 Gb/s Ethernet, 25 us).
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -56,6 +62,10 @@ int main(int argc, char** argv) {
   app.add_option("--batch", global_batch, "global batch (split across ranks)");
   app.add_option("--gbps", gbps, "network bandwidth for the model, Gb/s");
   app.add_option("--latency-us", latency_us, "network latency per message for the model");
+  bool sharding = false;
+  int rounds = 3;
+  app.add_flag("--sharding", sharding, "compare replicated and row-sharded id embedding tables side by side");
+  app.add_option("--rounds", rounds, "with --sharding: alternating rounds per mode");
   CLI11_PARSE(app, argc, argv);
 
   auto& comm = dist::Communicator::world();
@@ -65,27 +75,69 @@ int main(int argc, char** argv) {
   const FeatureSet features = make_features(7);
   ModelConfig config;
   config.type = model;
-  auto net = Network::create(config, kUsers, kItems, &features, 42);
-  net->set_optimizer(OptimizerConfig{});
-  net->set_threads(threads);
-  dist::MpiDataParallel parallel(comm);
-
   Batch batch;
   std::size_t global_samples = 0;
-  auto run = [&](int from, int count) {
-    for (int s = from; s < from + count; ++s) {
-      slice(samples, static_cast<std::size_t>(s) * B + static_cast<std::size_t>(rank) * local, local, batch);
-      parallel.train_step(*net, batch, Loss::MSE, static_cast<std::uint64_t>(s), &global_samples);
-    }
+  // Trains a fresh network for warmup + steps global batches; the timed steps'
+  // statistics (end_epoch also checks that the replicated layers agree).
+  auto measure = [&](bool shard, std::unique_ptr<Network>* keep) {
+    auto net = Network::create(config, kUsers, kItems, &features, 42);
+    net->set_optimizer(OptimizerConfig{});
+    net->set_threads(threads);
+    dist::MpiDataParallel parallel(comm, shard);
+    auto run = [&](int from, int count) {
+      for (int s = from; s < from + count; ++s) {
+        slice(samples, static_cast<std::size_t>(s) * B + static_cast<std::size_t>(rank) * local, local, batch);
+        parallel.train_step(*net, batch, Loss::MSE, static_cast<std::uint64_t>(s), &global_samples);
+      }
+    };
+    run(0, warmup);
+    comm.barrier();
+    parallel.begin_epoch(0);
+    const auto t0 = Clock::now();
+    run(warmup, steps);
+    comm.barrier();
+    nlohmann::json stats = parallel.end_epoch(*net);
+    stats["seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (keep) *keep = std::move(net);
+    return stats;
   };
-  run(0, warmup);
-  comm.barrier();
-  parallel.begin_epoch(0);
-  const auto t0 = Clock::now();
-  run(warmup, steps);
-  comm.barrier();
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  const nlohmann::json stats = parallel.end_epoch(*net);  // also checks the replicas agree
+
+  if (sharding) {
+    // Alternating rounds, so that a change of load on a shared machine hits both.
+    double rate[2] = {0, 0}, share[2] = {0, 0}, comm_ms[2] = {0, 0}, compute_ms[2] = {0, 0};
+    nlohmann::json last[2];
+    for (int round = 0; round < rounds; ++round)
+      for (int mode = 0; mode < 2; ++mode) {
+        const nlohmann::json st = measure(mode == 1, nullptr);
+        const double seconds = st["seconds"].get<double>();
+        rate[mode] += static_cast<double>(steps) * static_cast<double>(B) / seconds / rounds;
+        share[mode] += st["comm_seconds"].get<double>() / seconds / rounds;
+        comm_ms[mode] += 1e3 * st["comm_seconds"].get<double>() / steps / rounds;
+        compute_ms[mode] += 1e3 * st["compute_seconds"].get<double>() / steps / rounds;
+        last[mode] = st;
+      }
+    if (rank == 0) {
+      std::printf("ranks=%d threads_per_rank=%d model=%s global_batch=%zu steps=%d rounds=%d (tables %zu users x %zu items)\n",
+                  P, threads, model.c_str(), B, steps, rounds, kUsers, kItems);
+      std::printf("%-12s %12s %11s %16s %13s %15s %15s %22s\n", "mode", "samples/s", "comm_share", "compute_ms/step",
+                  "comm_ms/step", "dense_B/step", "sparse_B/step", "id_table_bytes/rank");
+      for (int mode = 0; mode < 2; ++mode) {
+        const nlohmann::json& st = last[mode];
+        const double sparse = st["sparse_bytes_per_step"].get<double>() +
+                              (mode == 1 ? st["id_exchange_bytes_per_step"].get<double>() : 0.0);
+        std::printf("%-12s %12.0f %11.3f %16.3f %13.3f %15.0f %15.0f %22s\n", mode == 0 ? "replicated" : "sharded",
+                    rate[mode], share[mode], compute_ms[mode], comm_ms[mode], st["dense_bytes_per_step"].get<double>(),
+                    sparse, st["id_embedding_bytes_per_rank"].dump().c_str());
+      }
+      std::printf("sharded/replicated samples/s = %.2f\n", rate[1] / rate[0]);
+    }
+    return 0;
+  }
+
+  std::unique_ptr<Network> kept;
+  const nlohmann::json stats = measure(false, &kept);
+  Network* net = kept.get();
+  const double seconds = stats["seconds"].get<double>();
   const double comm_s = stats["comm_seconds"].get<double>(), compute_s = stats["compute_seconds"].get<double>();
   const double dense_bytes = stats["dense_bytes_per_step"].get<double>();
   if (rank == 0) {

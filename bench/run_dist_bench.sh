@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Data-parallel throughput on this machine with 1 and 2 ranks (same global batch,
 # one thread per rank, so 2 ranks use the 2 cores) and the scaling model to 8 and
-# 32 machines (bench/bench_dist.cpp). Usage: bench/run_dist_bench.sh [BUILD_DIR] [STEPS]
+# 32 machines (bench/bench_dist.cpp); then 2 ranks with replicated vs row-sharded
+# id embedding tables (--shard-embeddings) side by side. Usage: bench/run_dist_bench.sh [BUILD_DIR] [STEPS]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-$here/../build}"
@@ -22,3 +23,5 @@ two="$(mpirun -np 2 --oversubscribe $root_flag "$build/bench_dist" --threads 1 -
 echo "$two"
 a="$(echo "$one" | field samples_per_s)"; b="$(echo "$two" | field samples_per_s)"; c="$(echo "$one2" | field samples_per_s)"
 echo "speedup 2 ranks vs 1 rank (1 thread each): $(python3 -c "print(round($b/$a, 2))")x; vs 1 rank with 2 threads: $(python3 -c "print(round($b/$c, 2))")x"
+echo "== 2 ranks: replicated vs row-sharded id tables (--shard-embeddings), alternating rounds =="
+mpirun -np 2 --oversubscribe $root_flag "$build/bench_dist" --threads 1 --steps "$steps" --sharding

@@ -4,6 +4,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "core/error.h"
 #include "dist/communicator.h"
 #include "dist/mpi_data_parallel.h"
 #include "dist/mpi_shard_collectives.h"
@@ -15,6 +16,15 @@
 namespace hybridrec::cli {
 
 namespace {
+// distributed.shard_embeddings, refused where row-sharded tables cannot do it.
+bool sharded_embeddings_requested(const nlohmann::json& config) {
+  if (!config.contains("distributed") || !config["distributed"].value("shard_embeddings", false)) return false;
+  if (config["training"].value("embedding_optimizer", std::string("lazy")) != "lazy")
+    throw ConfigError("--shard-embeddings (distributed.shard_embeddings) needs training.embedding_optimizer=lazy: "
+                      "dense Adam moves every row of the tables every step, which row-sharded tables do not do");
+  return true;
+}
+
 struct TrainArgs {
   DataOptions data;
   std::string model;
@@ -27,6 +37,7 @@ struct TrainArgs {
   TrackingOptions tracking;
   std::string version;
   bool no_track = false, no_register = false;
+  bool shard_embeddings = false;
 };
 }  // namespace
 
@@ -51,12 +62,17 @@ void register_train(CLI::App& app) {
   cmd->add_flag("--force", args->tracking.force, "with --promote: promote even when worse than the champion");
   cmd->add_flag("--no-track", args->no_track, "do not log a run (and do not register)");
   cmd->add_flag("--no-register", args->no_register, "log the run but do not register the model");
+  cmd->add_flag("--shard-embeddings", args->shard_embeddings,
+                "under mpirun: shard the user and item embedding tables by row across the ranks "
+                "(distributed.shard_embeddings)");
   cmd->callback([args] {
     nlohmann::json config = load_config(args->config_file.empty() ? std::nullopt
                                                                    : std::optional<std::filesystem::path>(args->config_file),
                                         args->sets);
     if (!args->model.empty()) config["model"]["type"] = args->model;
     if (args->seed >= 0) config["training"]["seed"] = args->seed;
+    if (args->shard_embeddings) config["distributed"]["shard_embeddings"] = true;
+    const bool shard = sharded_embeddings_requested(config);
     TrainRequest request;
     request.data = args->data.path;
     request.load = args->data.load;
@@ -72,10 +88,12 @@ void register_train(CLI::App& app) {
     std::unique_ptr<dist::MpiDataParallel> data_parallel;
     std::unique_ptr<dist::MpiShardCollectives> shards;
     if (comm.distributed()) {
-      data_parallel = std::make_unique<dist::MpiDataParallel>(comm);
+      data_parallel = std::make_unique<dist::MpiDataParallel>(comm, shard);
       request.data_parallel = data_parallel.get();
       // Each rank reads only its users' interactions unless distributed.shard_data=false.
-      if (config.value("distributed", nlohmann::json::object()).value("shard_data", true)) {
+      // Not with sharded embedding tables: sharded-data evaluation ranks users on every
+      // rank, which needs the full tables there (rank 0 alone gathers them).
+      if (!shard && config.value("distributed", nlohmann::json::object()).value("shard_data", true)) {
         shards = std::make_unique<dist::MpiShardCollectives>(comm);
         request.shards = shards.get();
       }
@@ -83,10 +101,13 @@ void register_train(CLI::App& app) {
         request.progress = Progress::Mode::Quiet;
         args->quiet = true;
       } else if (!args->quiet) {
-        std::cout << fmt::format("data-parallel training on {} ranks (MPI), global batch {}\n", comm.size(),
-                                 config["training"].value("batch_size", 256));
+        std::cout << fmt::format("data-parallel training on {} ranks (MPI), global batch {}{}\n", comm.size(),
+                                 config["training"].value("batch_size", 256),
+                                 shard ? ", id embeddings sharded by row" : "");
       }
     }
+    if (shard && !comm.distributed() && !args->quiet)
+      std::cout << "note: --shard-embeddings has no effect in a single process (start the job with mpirun)\n";
     TrackedTrainResult tracked;
     try {
       tracked = run_tracked_training(request, args->tracking);

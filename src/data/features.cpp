@@ -682,6 +682,15 @@ FeatureBuilder FeatureBuilder::fit(const Dataset& ds, const Split& split, const 
   return fb;
 }
 
+void FeatureBuilder::add_cold_twins(const Dataset& ds, const Split& split, FeatureSet& features) const {
+  Split no_history;  // same cut, no training interactions: every entity is new
+  no_history.config = split.config;
+  no_history.train_end_time = split.train_end_time;
+  FeatureSet cold = transform(ds, no_history);  // nothing to combine over shards: no history anywhere
+  features.cold_users = std::move(cold.users);
+  features.cold_items = std::move(cold.items);
+}
+
 FeatureSet FeatureBuilder::transform(const Dataset& ds, const Split& split, ShardCollectives* shards) const {
   const Model m = Model::from_stats(stats_);
   const Behaviour b = aggregate(ds, split, m, shards);

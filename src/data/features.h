@@ -37,6 +37,12 @@ struct EntityFeatures {
 struct FeatureSet {
   EntityFeatures users;
   EntityFeatures items;
+  // Optional "cold twins" (FeatureBuilder::add_cold_twins): the same entities as if
+  // they had no training history - attributes kept, behaviour features at their
+  // new-entity values. Training with id dropout shows them to the network with the
+  // unknown id rows, so a simulated cold user looks exactly like a real new one.
+  EntityFeatures cold_users;
+  EntityFeatures cold_items;
 };
 
 struct FeatureConfig {
@@ -65,6 +71,8 @@ class FeatureBuilder {
   // history get behaviour features of a new entity and their attribute features).
   // With `shards` (a collective), every shard gets every user's and item's features.
   FeatureSet transform(const Dataset& dataset, const Split& split, ShardCollectives* shards = nullptr) const;
+  // Fills features.cold_users/cold_items: transform() with no training history.
+  void add_cold_twins(const Dataset& dataset, const Split& split, FeatureSet& features) const;
 
   // Serving: features of a user (or item) unknown to training, from attributes alone.
   void user_from_attributes(const RawAttributes& attributes, float* dense_out, std::int32_t* categorical_out) const;

@@ -37,6 +37,22 @@ void allreduce_chunks(Communicator& comm, T* data, std::size_t n, const std::fun
 }
 }  // namespace
 
+// MPI's int counts and displacements of per-rank byte sizes; throws past 2 GiB.
+static std::size_t byte_counts(const std::vector<std::size_t>& sizes, int rank, std::vector<int>* counts,
+                        std::vector<int>* displs) {
+  counts->resize(sizes.size());
+  displs->resize(sizes.size());
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < sizes.size(); ++r) {
+    (*displs)[r] = static_cast<int>(total);
+    (*counts)[r] = static_cast<int>(sizes[r]);
+    total += sizes[r];
+    if (total > static_cast<std::size_t>(INT32_MAX))
+      throw Error(fmt::format("rank {}: a {}-byte exchange is over MPI's 2 GiB limit; use a smaller batch", rank, total));
+  }
+  return total;
+}
+
 bool launched_by_mpi() {
   for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"})
     if (std::getenv(var)) return true;
@@ -121,22 +137,45 @@ std::vector<char> Communicator::allgather_known(const std::vector<char>& mine, c
   }
   if (sizes.size() != static_cast<std::size_t>(size_) || sizes[static_cast<std::size_t>(rank_)] != mine.size())
     throw Error(fmt::format("rank {}: allgather sizes disagree with the message ({} bytes)", rank_, mine.size()));
-  std::vector<int> counts(static_cast<std::size_t>(size_)), displs(static_cast<std::size_t>(size_));
-  std::size_t total = 0;
-  for (int r = 0; r < size_; ++r) {
-    displs[static_cast<std::size_t>(r)] = static_cast<int>(total);
-    counts[static_cast<std::size_t>(r)] = static_cast<int>(sizes[static_cast<std::size_t>(r)]);
-    total += sizes[static_cast<std::size_t>(r)];
-    (*offsets)[static_cast<std::size_t>(r) + 1] = total;
-  }
-  if (total > static_cast<std::size_t>(INT32_MAX))
-    throw Error(fmt::format("rank {}: {} bytes of gathered gradients are over MPI's 2 GiB limit; use a smaller batch",
-                            rank_, total));
+  std::vector<int> counts, displs;
+  const std::size_t total = byte_counts(sizes, rank_, &counts, &displs);
+  for (int r = 0; r < size_; ++r)
+    (*offsets)[static_cast<std::size_t>(r) + 1] = static_cast<std::size_t>(displs[static_cast<std::size_t>(r)]) +
+                                                   sizes[static_cast<std::size_t>(r)];
   std::vector<char> all(total);
+  if (total == 0) return all;  // every rank knows the sizes, so every rank skips the call
   check(MPI_Allgatherv(mine.data(), counts[static_cast<std::size_t>(rank_)], MPI_BYTE, all.data(), counts.data(),
                        displs.data(), MPI_BYTE, MPI_COMM_WORLD),
         "MPI_Allgatherv");
   return all;
+}
+
+std::vector<char> Communicator::alltoallv(const std::vector<char>& send, const std::vector<std::size_t>& send_sizes,
+                                          std::vector<std::size_t>* recv_sizes) {
+  recv_sizes->assign(static_cast<std::size_t>(size_), 0);
+  if (!mpi_ || size_ == 1) {
+    (*recv_sizes)[0] = send.size();
+    return send;
+  }
+  std::vector<std::uint64_t> mine(send_sizes.begin(), send_sizes.end()), theirs(static_cast<std::size_t>(size_));
+  check(MPI_Alltoall(mine.data(), 1, MPI_UINT64_T, theirs.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD), "MPI_Alltoall");
+  recv_sizes->assign(theirs.begin(), theirs.end());
+  return alltoallv_known(send, send_sizes, *recv_sizes);
+}
+
+std::vector<char> Communicator::alltoallv_known(const std::vector<char>& send, const std::vector<std::size_t>& send_sizes,
+                                                const std::vector<std::size_t>& recv_sizes) {
+  if (send_sizes.size() != static_cast<std::size_t>(size_) || recv_sizes.size() != static_cast<std::size_t>(size_))
+    throw Error(fmt::format("rank {}: alltoallv needs one size per rank ({})", rank_, size_));
+  if (!mpi_ || size_ == 1) return send;
+  std::vector<int> send_counts, send_displs, recv_counts, recv_displs;
+  if (byte_counts(send_sizes, rank_, &send_counts, &send_displs) != send.size())
+    throw Error(fmt::format("rank {}: alltoallv sizes disagree with the message ({} bytes)", rank_, send.size()));
+  std::vector<char> received(byte_counts(recv_sizes, rank_, &recv_counts, &recv_displs));
+  check(MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), MPI_BYTE, received.data(),
+                      recv_counts.data(), recv_displs.data(), MPI_BYTE, MPI_COMM_WORLD),
+        "MPI_Alltoallv");
+  return received;
 }
 
 std::string Communicator::broadcast(const std::string& from_root) {

@@ -36,6 +36,14 @@ class Communicator {
   // The same when every rank already knows every rank's size (one collective, not two).
   std::vector<char> allgather_known(const std::vector<char>& mine, const std::vector<std::size_t>& sizes,
                                     std::vector<std::size_t>* offsets);
+  // Personalised exchange (MPI_Alltoallv): `send` holds the bytes for rank 0, then
+  // for rank 1, ... (send_sizes, one per rank); returns what every rank sent to this
+  // one, concatenated in rank order, and fills recv_sizes. The sizes travel first in
+  // an MPI_Alltoall; alltoallv_known skips that when the caller knows them already.
+  std::vector<char> alltoallv(const std::vector<char>& send, const std::vector<std::size_t>& send_sizes,
+                              std::vector<std::size_t>* recv_sizes);
+  std::vector<char> alltoallv_known(const std::vector<char>& send, const std::vector<std::size_t>& send_sizes,
+                                    const std::vector<std::size_t>& recv_sizes);
   // The root's text on every rank.
   std::string broadcast(const std::string& from_root);
   void barrier();

@@ -4,24 +4,13 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "dist/byte_buffer.h"
 
 namespace hybridrec::dist {
 
-namespace {
-template <class T>
-void append(std::vector<char>& out, const T* data, std::size_t n) {
-  const auto* bytes = reinterpret_cast<const char*>(data);
-  out.insert(out.end(), bytes, bytes + n * sizeof(T));
-}
-template <class T>
-const T* take(const char*& cursor, std::size_t n) {
-  const auto* p = reinterpret_cast<const T*>(cursor);
-  cursor += n * sizeof(T);
-  return p;
-}
-}  // namespace
 
-ExchangeTotals GradientExchange::sum(const GradientRefs& refs, double local_loss, std::size_t local_samples) {
+ExchangeTotals GradientExchange::sum(const GradientRefs& refs, double local_loss, std::size_t local_samples,
+                                     std::size_t sharded_tables) {
   const auto t0 = std::chrono::steady_clock::now();
   const float n = static_cast<float>(local_samples);
 
@@ -37,7 +26,7 @@ ExchangeTotals GradientExchange::sum(const GradientRefs& refs, double local_loss
   dense_.resize(total);
   dense_[0] = n;
   dense_[1] = static_cast<float>(local_loss) * n;
-  for (std::size_t t = 0; t < T; ++t)
+  for (std::size_t t = sharded_tables; t < T; ++t)
     dense_[2 + static_cast<std::size_t>(comm_.rank()) * T + t] =
         local_samples == 0 ? 0.0f : static_cast<float>(refs.embeddings[t]->count());
   std::size_t offset = head;
@@ -66,7 +55,8 @@ ExchangeTotals GradientExchange::sum(const GradientRefs& refs, double local_loss
   const float share = n * inv;
   std::vector<float> scaled;
   std::uint64_t rows_sent = 0;
-  for (RowGradient* g : refs.embeddings) {
+  for (std::size_t t = sharded_tables; t < T; ++t) {
+    const RowGradient* g = refs.embeddings[t];
     const std::uint32_t count = local_samples == 0 ? 0 : static_cast<std::uint32_t>(g->count());
     append(sparse_, &count, 1);
     if (count == 0) continue;
@@ -79,7 +69,7 @@ ExchangeTotals GradientExchange::sum(const GradientRefs& refs, double local_loss
   }
   std::vector<std::size_t> sizes(P, 0), offsets;
   for (std::size_t r = 0; r < P; ++r)
-    for (std::size_t t = 0; t < T; ++t) {
+    for (std::size_t t = sharded_tables; t < T; ++t) {
       const auto rows = static_cast<std::size_t>(dense_[2 + r * T + t]);
       sizes[r] += sizeof(std::uint32_t) + rows * (sizeof(std::uint32_t) + refs.embeddings[t]->dim() * sizeof(float));
     }
@@ -88,7 +78,8 @@ ExchangeTotals GradientExchange::sum(const GradientRefs& refs, double local_loss
   // additions in the same order on every rank.
   std::vector<const char*> cursor(static_cast<std::size_t>(comm_.size()));
   for (int r = 0; r < comm_.size(); ++r) cursor[static_cast<std::size_t>(r)] = all.data() + offsets[static_cast<std::size_t>(r)];
-  for (RowGradient* g : refs.embeddings) {
+  for (std::size_t t = sharded_tables; t < T; ++t) {
+    RowGradient* g = refs.embeddings[t];
     g->begin();
     for (auto& c : cursor) {
       const std::uint32_t count = *take<std::uint32_t>(c, 1);

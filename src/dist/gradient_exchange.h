@@ -35,7 +35,12 @@ class GradientExchange {
   explicit GradientExchange(Communicator& comm) : comm_(comm) {}
   // refs: this rank's gradients of a batch of local_samples samples (0: an empty
   // part, its gradients are ignored). On return they hold the global mean.
-  ExchangeTotals sum(const GradientRefs& refs, double local_loss, std::size_t local_samples);
+  // The first `sharded_tables` embedding tables are exchanged elsewhere (row-sharded
+  // id tables, dist/sharded_embeddings.h): they are not gathered here but keep their
+  // (zero) slots in the all-reduce, so the message has replicated mode's length and
+  // MPI reduces it in the same order (the same bits with 3+ ranks too).
+  ExchangeTotals sum(const GradientRefs& refs, double local_loss, std::size_t local_samples,
+                     std::size_t sharded_tables = 0);
   const ExchangeStats& stats() const { return stats_; }
   void reset_stats() { stats_ = {}; }
 

@@ -1,5 +1,6 @@
 #include "dist/mpi_data_parallel.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -18,10 +19,8 @@ std::uint64_t parameter_checksum(const Network& network) {
   return h;
 }
 
-std::uint64_t MpiDataParallel::max(std::uint64_t local) {
-  auto value = static_cast<std::int64_t>(local);
-  comm_.allreduce_max(&value, 1);
-  return static_cast<std::uint64_t>(value);
+MpiDataParallel::MpiDataParallel(Communicator& comm, bool shard_embeddings) : comm_(comm), exchange_(comm) {
+  if (shard_embeddings) sharded_ = std::make_unique<ShardedEmbeddings>(comm, exchange_);
 }
 
 std::uint64_t MpiDataParallel::sum(std::uint64_t local) {
@@ -29,8 +28,20 @@ std::uint64_t MpiDataParallel::sum(std::uint64_t local) {
   return local;
 }
 
+std::uint64_t MpiDataParallel::max(std::uint64_t local) {
+  std::vector<std::uint64_t> each(static_cast<std::size_t>(comm_.size()), 0);  // one slot per rank, summed
+  each[static_cast<std::size_t>(comm_.rank())] = local;
+  comm_.allreduce_sum(each.data(), each.size());
+  return *std::max_element(each.begin(), each.end());
+}
+
 float MpiDataParallel::train_step(Network& network, const Batch& batch, Loss loss, std::uint64_t dropout_seed,
                                   std::size_t* global_samples) {
+  if (sharded_) {
+    const ExchangeTotals totals = sharded_->train_step(network, batch, loss, dropout_seed, &compute_seconds_);
+    *global_samples = totals.samples;
+    return static_cast<float>(totals.mean_loss);
+  }
   const auto t0 = std::chrono::steady_clock::now();
   const double local_loss = batch.size() ? network.compute_gradients(batch, loss, dropout_seed) : 0.0;
   compute_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -56,39 +67,61 @@ void MpiDataParallel::begin_epoch(int epoch) {
     }
   }
   exchange_.reset_stats();
+  if (sharded_) sharded_->reset_stats();
   compute_seconds_ = 0.0;
   epoch_start_ = std::chrono::steady_clock::now();
 }
 
-nlohmann::json MpiDataParallel::end_epoch(const Network& network) {
+nlohmann::json MpiDataParallel::end_epoch(Network& network) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
   const ExchangeStats& s = exchange_.stats();
-  // Every rank must hold the same parameters: compare checksums.
-  const std::uint64_t mine = parameter_checksum(network);
+  // Every rank must hold the same replicated parameters: compare checksums (with
+  // sharded embeddings the id tables are each rank's own and are left out). The
+  // per-rank parameter bytes ride along.
+  const std::size_t shard_bytes = sharded_ ? sharded_->shard_bytes() : 0;
+  const std::uint64_t mine[3] = {parameter_checksum(network), network.id_table_bytes() + shard_bytes,
+                                 network.parameter_bytes() + shard_bytes};
   std::vector<char> bytes(sizeof mine);
-  std::memcpy(bytes.data(), &mine, sizeof mine);
+  std::memcpy(bytes.data(), mine, sizeof mine);
   std::vector<std::size_t> offsets;
   const std::vector<char> all = comm_.allgather(bytes, &offsets);
-  nlohmann::json checksums = nlohmann::json::array();
+  nlohmann::json checksums = nlohmann::json::array(), id_bytes = nlohmann::json::array(),
+                 parameter_bytes = nlohmann::json::array();
   bool identical = true;
   for (int r = 0; r < size(); ++r) {
-    std::uint64_t theirs = 0;
-    std::memcpy(&theirs, all.data() + offsets[static_cast<std::size_t>(r)], sizeof theirs);
-    checksums.push_back(fmt::format("{:016x}", theirs));
-    identical = identical && theirs == mine;
+    std::uint64_t theirs[3] = {0, 0, 0};
+    std::memcpy(theirs, all.data() + offsets[static_cast<std::size_t>(r)], sizeof theirs);
+    checksums.push_back(fmt::format("{:016x}", theirs[0]));
+    id_bytes.push_back(theirs[1]);
+    parameter_bytes.push_back(theirs[2]);
+    identical = identical && theirs[0] == mine[0];
   }
   if (!identical)
     throw Error(fmt::format("data-parallel replicas diverged: parameter checksums {} differ across ranks",
                             checksums.dump()));
   const double steps = s.steps ? static_cast<double>(s.steps) : 1.0;
-  return {{"ranks", size()},
-          {"comm_seconds", s.seconds},
-          {"compute_seconds", compute_seconds_},
-          {"comm_share", seconds > 0 ? s.seconds / seconds : 0.0},
-          {"dense_bytes_per_step", static_cast<double>(s.dense_bytes) / steps},
-          {"sparse_bytes_per_step", static_cast<double>(s.sparse_bytes) / steps},
-          {"sparse_rows_per_step", static_cast<double>(s.rows_sent) / steps},
-          {"replica_checksums", checksums}};
+  const double comm_seconds = s.seconds + (sharded_ ? sharded_->stats().seconds : 0.0);
+  nlohmann::json record = {{"ranks", size()},
+                           {"comm_seconds", comm_seconds},
+                           {"compute_seconds", compute_seconds_},
+                           {"comm_share", seconds > 0 ? comm_seconds / seconds : 0.0},
+                           {"dense_bytes_per_step", static_cast<double>(s.dense_bytes) / steps},
+                           {"sparse_bytes_per_step", static_cast<double>(s.sparse_bytes) / steps},
+                           {"sparse_rows_per_step", static_cast<double>(s.rows_sent) / steps},
+                           {"replica_checksums", checksums},
+                           {"shard_embeddings", sharded_ != nullptr},
+                           {"id_embedding_bytes_per_rank", id_bytes},
+                           {"parameter_bytes_per_rank", parameter_bytes}};
+  if (sharded_) {
+    const ShardStats& shard = sharded_->stats();
+    record["id_rows_fetched_per_step"] = static_cast<double>(shard.rows_fetched) / steps;
+    record["id_exchange_bytes_per_step"] = static_cast<double>(shard.bytes_sent) / steps;
+    // Validation and checkpoints on rank 0 need the whole tables: the one gather.
+    const auto t0 = std::chrono::steady_clock::now();
+    sharded_->gather_to_root(network);
+    record["gather_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  return record;
 }
 
 }  // namespace hybridrec::dist

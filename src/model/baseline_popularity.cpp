@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "core/error.h"
@@ -40,11 +41,16 @@ PopularityWeights PopularityWeights::from_config(const nlohmann::json& config) {
 }
 
 std::vector<double> weighted_item_popularity(const Dataset& dataset, const Split& split,
-                                             const PopularityWeights& weights, ShardCollectives* shards) {
+                                             const PopularityWeights& weights, double half_life_days,
+                                             ShardCollectives* shards) {
   std::vector<double> popularity(dataset.num_items(), 0.0);
+  const double decay_per_second = half_life_days > 0 ? std::log(2.0) / (half_life_days * 86400.0) : 0.0;
   for (std::uint32_t index : split.train) {
     const Interaction& x = dataset.interactions[index];
-    popularity[x.item] += weights.of(x.event);
+    double w = weights.of(x.event);
+    if (decay_per_second > 0)
+      w *= std::exp(-decay_per_second * static_cast<double>(split.train_end_time - x.timestamp));
+    popularity[x.item] += w;
   }
   if (shards) shards->sum(popularity);
   return popularity;
@@ -53,7 +59,7 @@ std::vector<double> weighted_item_popularity(const Dataset& dataset, const Split
 void PopularityBaseline::fit(const TrainingContext& context) {
   if (!context.dataset || !context.split) throw Error("popularity baseline: fit needs a dataset and a split");
   const auto popularity = weighted_item_popularity(*context.dataset, *context.split,
-                                                   PopularityWeights::from_config(context.config), context.shards);
+                                                   PopularityWeights::from_config(context.config), 0.0, context.shards);
   const double top = popularity.empty() ? 0.0 : *std::max_element(popularity.begin(), popularity.end());
   scores_.assign(popularity.size(), 0.0f);
   if (top > 0.0)

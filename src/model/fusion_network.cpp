@@ -59,20 +59,32 @@ FusionNetwork::FusionNetwork(const ModelConfig& config, std::size_t num_users, s
       const std::size_t fields = f.num_categorical();
       if (f.categorical_cardinality.size() != fields || f.categorical.size() != fields)
         throw Error(std::string(side_name[s]) + " features: categorical names, cardinalities and codes disagree");
-      c.dense = f.dense.topRows(static_cast<Eigen::Index>(n));
+      // With id dropout and cold twins, rows [n, 2n) hold each entity's cold twin:
+      // training_lookup sends a dropped-out sample there (see FeatureSet).
+      const EntityFeatures* cold = s == 0 ? &features->cold_users : &features->cold_items;
+      cold_twins_[s] = config.id_dropout_rate > 0.0f && cold->size() >= n;
+      const std::size_t blocks = cold_twins_[s] ? 2 : 1;
       c.dense_dim = f.dense_dim();
       c.cardinality = f.categorical_cardinality;
-      c.codes.resize(n * fields);
-      for (std::size_t j = 0; j < fields; ++j) {
-        if (f.categorical[j].size() < n || c.cardinality[j] <= 0)
-          throw Error(std::string(side_name[s]) + " feature '" + f.categorical_names[j] + "': too few codes");
-        for (std::size_t e = 0; e < n; ++e) {
-          const std::int32_t code = f.categorical[j][e];
-          if (code < 0 || code >= c.cardinality[j])
-            throw Error(std::string(side_name[s]) + " feature '" + f.categorical_names[j] + "': code " +
-                        std::to_string(code) + " of entity " + std::to_string(e) + " outside [0, " +
-                        std::to_string(c.cardinality[j]) + ")");
-          c.codes[e * fields + j] = code;
+      c.dense.resize(static_cast<Eigen::Index>(blocks * n), static_cast<Eigen::Index>(c.dense_dim));
+      c.codes.resize(blocks * n * fields);
+      for (std::size_t block = 0; block < blocks; ++block) {
+        const EntityFeatures& from = block == 0 ? f : *cold;
+        if (from.dense_dim() != c.dense_dim || from.num_categorical() != fields)
+          throw Error(std::string(side_name[s]) + " cold-twin features do not match the features' layout");
+        c.dense.middleRows(static_cast<Eigen::Index>(block * n), static_cast<Eigen::Index>(n)) =
+            from.dense.topRows(static_cast<Eigen::Index>(n));
+        for (std::size_t j = 0; j < fields; ++j) {
+          if (from.categorical[j].size() < n || c.cardinality[j] <= 0)
+            throw Error(std::string(side_name[s]) + " feature '" + f.categorical_names[j] + "': too few codes");
+          for (std::size_t e = 0; e < n; ++e) {
+            const std::int32_t code = from.categorical[j][e];
+            if (code < 0 || code >= c.cardinality[j])
+              throw Error(std::string(side_name[s]) + " feature '" + f.categorical_names[j] + "': code " +
+                          std::to_string(code) + " of entity " + std::to_string(e) + " outside [0, " +
+                          std::to_string(c.cardinality[j]) + ")");
+            c.codes[(block * n + e) * fields + j] = code;
+          }
         }
       }
       c.input_dim = c.dense_dim + fields * feature_dim_;
@@ -147,7 +159,12 @@ void FusionNetwork::initialise(std::uint64_t seed) {
 
 std::vector<NamedTensor> FusionNetwork::state_dict() const {
   std::vector<NamedTensor> out;
-  for (const Parameter& p : params_) out.push_back({p.name, p.shape, {p.value.begin(), p.value.end()}});
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    const Parameter& p = params_[i];
+    // A working id table (sharded training) is not this model's table: left out.
+    if (is_working_table(i)) continue;
+    out.push_back({p.name, p.shape, {p.value.begin(), p.value.end()}});
+  }
   return out;
 }
 
@@ -155,6 +172,7 @@ void FusionNetwork::load_state_dict(const std::vector<NamedTensor>& tensors) {
   std::map<std::string, const NamedTensor*> by_name;
   for (const NamedTensor& t : tensors) by_name[t.name] = &t;
   // Check everything before changing anything, so a bad file leaves the model intact.
+  require_full_tables("load_state_dict");
   for (const Parameter& p : params_) {
     auto it = by_name.find(p.name);
     if (it == by_name.end()) throw Error("state_dict: missing tensor '" + p.name + "'");
@@ -167,6 +185,7 @@ void FusionNetwork::load_state_dict(const std::vector<NamedTensor>& tensors) {
 }
 
 std::vector<NamedTensor> FusionNetwork::optimizer_state() const {
+  require_full_tables("optimizer_state");
   std::vector<NamedTensor> out;
   for (const Parameter& p : params_) {
     out.push_back({p.name + ".exp_avg", p.shape, {p.exp_avg.begin(), p.exp_avg.end()}});
@@ -179,6 +198,7 @@ std::vector<NamedTensor> FusionNetwork::optimizer_state() const {
 void FusionNetwork::load_optimizer_state(const std::vector<NamedTensor>& tensors) {
   std::map<std::string, const NamedTensor*> by_name;
   for (const NamedTensor& t : tensors) by_name[t.name] = &t;
+  require_full_tables("load_optimizer_state");
   auto find = [&](const std::string& name, const std::vector<std::int64_t>& shape) {
     auto it = by_name.find(name);
     if (it == by_name.end()) throw Error("optimizer state: missing tensor '" + name + "'");
@@ -228,6 +248,9 @@ void FusionNetwork::set_seen(const std::vector<bool>& users_seen, const std::vec
   if (!hybrid_) return;  // ncf has no unknown rows; cold users go to the popularity fallback
   seen_[0] = users_seen;
   seen_[1] = items_seen;
+  // A working table (sharded training) has no unknown row here: the rank that
+  // gathers the full tables sets it when it validates or saves.
+  if (!has_full_id_tables()) return;
   if (config_.id_dropout_rate > 0.0f) {  // the unknown rows were learned (id dropout): keep them
     ++version_;
     return;

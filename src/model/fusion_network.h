@@ -65,6 +65,15 @@ class FusionNetwork final : public Network {
   float evaluate_loss(const Batch& batch, Loss loss) const override;
   double flops_per_sample() const override;
 
+  std::size_t id_table_rows(int side) const override { return num_entities_[side] + (hybrid_ ? 1 : 0); }
+  void use_working_rows(int side, const std::vector<std::uint32_t>& sorted_rows) override;
+  void use_full_table(int side) override;
+  bool has_full_id_tables() const override { return !working_[0] && !working_[1]; }
+  IdTableView id_table(int side) override;
+  const OptimizerConfig& optimizer() const override { return optimizer_; }
+  std::size_t parameter_bytes() const override;
+  std::size_t id_table_bytes() const override;
+
   using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   // Every buffer Eigen reads is aligned to the widest vector: Eigen's GEMV peels
   // differently for different alignments, which would change the summation order
@@ -125,10 +134,20 @@ class FusionNetwork final : public Network {
                 std::vector<Floats>& grads) const;
   void accumulate_embedding_gradients(const Lookup& lookup, std::size_t n);
   // The batch's lookup; with model.id_dropout_rate > 0 (hybrid) some samples'
-  // id embedding rows are routed to the unknown rows, their features kept.
+  // id embedding rows are routed to the unknown rows and, when the features came
+  // with cold twins, their feature rows to the twin (a simulated new entity).
   Lookup training_lookup(const Batch& batch, std::uint64_t dropout_seed);
   void adam_step();
   void check_ids(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items) const;
+  // True for parameter `index` when it is an id table held as a working table.
+  bool is_working_table(std::size_t index) const {
+    return (static_cast<int>(index) == id_embedding_[0] && working_[0]) ||
+           (static_cast<int>(index) == id_embedding_[1] && working_[1]);
+  }
+  // Throws unless both id tables are full (scoring and saving need every row).
+  void require_full_tables(const char* what) const;
+  // Global id-table rows -> positions in the working table (sharded training).
+  void to_working_rows(int side, std::vector<std::uint32_t>& rows) const;
   std::uint32_t route(int side, std::uint32_t id) const;
   std::shared_ptr<const ItemCache> item_cache() const;
   // Rest of the MLP after layer 1 for `count` items whose layer-1 pre-activation
@@ -151,6 +170,9 @@ class FusionNetwork final : public Network {
   OptimizerConfig optimizer_;
   int threads_ = 1;
   std::array<std::vector<bool>, 2> seen_;  // empty until set_seen
+  // Sharded training: the global rows a working id table holds (sorted).
+  std::array<bool, 2> working_{false, false};
+  std::array<std::vector<std::uint32_t>, 2> working_rows_;
 
   // Training state, reused between steps (no per-step allocations).
   Buffers train_buffers_;
@@ -158,6 +180,8 @@ class FusionNetwork final : public Network {
   std::vector<RowGradient> row_grads_;                         // per parameter (embeddings only)
   std::vector<std::uint32_t> feature_code_rows_;
   std::array<std::vector<std::uint32_t>, 2> id_dropout_rows_;  // embedding rows after id dropout
+  std::array<std::vector<std::uint32_t>, 2> id_dropout_features_;  // feature rows after id dropout
+  std::array<bool, 2> cold_twins_{false, false};  // content rows [n, 2n) are the cold twins
 
   // Item half of the first MLP layer for score_all, rebuilt after any change.
   std::uint64_t version_ = 0;

@@ -34,6 +34,7 @@ struct FusionNetwork::ItemCache {
 void FusionNetwork::predict(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items,
                             float* out) const {
   check_ids(users, items);
+  require_full_tables("predict");
   std::vector<std::uint32_t> routed[2];
   Buffers b;
   for (std::size_t start = 0; start < users.size(); start += kPredictChunk) {
@@ -53,6 +54,7 @@ void FusionNetwork::predict(std::span<const std::uint32_t> users, std::span<cons
 }
 
 std::shared_ptr<const FusionNetwork::ItemCache> FusionNetwork::item_cache() const {
+  require_full_tables("scoring");
   std::lock_guard<std::mutex> lock(cache_mutex_);
   if (cache_ && cache_->version == version_) return cache_;
   auto cache = std::make_shared<ItemCache>();
@@ -195,6 +197,7 @@ void FusionNetwork::score_new_user(const float* user_dense, const std::int32_t* 
 RowMatrix FusionNetwork::first_layer_item_parts() const { return item_cache()->item_part; }
 
 std::vector<float> FusionNetwork::first_layer_user_part(std::uint32_t user) const {
+  require_full_tables("first_layer_user_part");
   if (user >= num_entities_[0])
     throw Error("user index " + std::to_string(user) + " out of range (" + std::to_string(num_entities_[0]) + " users)");
   const std::uint32_t routed = route(0, user);

@@ -184,21 +184,30 @@ void FusionNetwork::backward(std::size_t r0, std::size_t r1, Buffers& b, float d
 
 FusionNetwork::Lookup FusionNetwork::training_lookup(const Batch& batch, std::uint64_t dropout_seed) {
   Lookup lookup{{batch.users.data(), batch.items.data()}, {batch.users.data(), batch.items.data()}};
-  if (!hybrid_ || config_.id_dropout_rate <= 0.0f) return lookup;
+  const bool id_dropout = hybrid_ && config_.id_dropout_rate > 0.0f;
+  if (!id_dropout && has_full_id_tables()) return lookup;
   const DropoutMask coin{splitmix64_mix(dropout_seed ^ 0x1D0D1D0D1D0DULL), config_.id_dropout_rate};
   const std::uint32_t threshold = coin.drop_below();
   for (int s = 0; s < 2; ++s) {
-    auto& rows = id_dropout_rows_[static_cast<std::size_t>(s)];
+    const auto side = static_cast<std::size_t>(s);
+    if (!id_dropout && !working_[side]) continue;
+    auto& rows = id_dropout_rows_[side];
+    auto& feature_rows = id_dropout_features_[side];
     rows.assign(lookup.feature_row[s], lookup.feature_row[s] + batch.size());
-    const auto unknown = static_cast<std::uint32_t>(num_entities_[static_cast<std::size_t>(s)]);
-    for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (id_dropout && cold_twins_[side]) feature_rows = rows;
+    const auto unknown = static_cast<std::uint32_t>(num_entities_[side]);
+    for (std::size_t i = 0; id_dropout && i < rows.size(); ++i) {
       // A BPR group shares its user: drop the user for the whole group so the
       // pair difference compares items under one user representation.
       const std::size_t unit = (s == 0 && batch.group_size > 0) ? i / static_cast<std::size_t>(batch.group_size) : i;
       const std::uint64_t r = splitmix64_mix(coin.seed ^ splitmix64_mix((static_cast<std::uint64_t>(s) << 40) ^ unit));
-      if (static_cast<std::uint32_t>(r >> 40) < threshold) rows[i] = unknown;
+      if (static_cast<std::uint32_t>(r >> 40) >= threshold) continue;
+      rows[i] = unknown;
+      if (cold_twins_[side]) feature_rows[i] += unknown;  // row n + e: e's cold twin
     }
+    if (working_[side]) to_working_rows(s, rows);
     lookup.embedding_row[s] = rows.data();
+    if (id_dropout && cold_twins_[side]) lookup.feature_row[s] = feature_rows.data();
   }
   return lookup;
 }
@@ -229,6 +238,8 @@ void FusionNetwork::adam_step() {
   const AdamScalars scalars = AdamScalars::from(optimizer_, optimizer_.learning_rate);
   for (std::size_t pi = 0; pi < params_.size(); ++pi) {
     Parameter& p = params_[pi];
+    // A working id table (sharded training) is updated by the ranks that own its rows.
+    if (is_working_table(pi)) continue;
     if (!p.embedding) {
       p.step[0] += 1.0f;
       adam_update(p.value.data(), p.grad.data(), p.exp_avg.data(), p.exp_avg_sq.data(), p.value.size(), scalars,
@@ -330,6 +341,7 @@ float FusionNetwork::compute_gradients(const Batch& batch, Loss loss, std::uint6
 }
 
 float FusionNetwork::evaluate_loss(const Batch& batch, Loss loss) const {
+  require_full_tables("evaluate_loss");
   validate_batch(batch, loss);
   check_ids(batch.users, batch.items);
   Buffers b;

@@ -55,7 +55,19 @@ struct Batch {
 // processes and writes the sums back before apply_gradients.
 struct GradientRefs {
   std::vector<std::span<float>> dense;    // one per dense parameter, in parameter order
-  std::vector<RowGradient*> embeddings;   // one per embedding table, in parameter order
+  std::vector<RowGradient*> embeddings;   // one per embedding table, in parameter order:
+                                          // the id tables (user, item) first
+};
+
+// One id embedding table (side 0 = users, 1 = items) with its lazy-Adam state, for
+// row-sharded training (dist/sharded_embeddings.h). exp_avg/exp_avg_sq/step are
+// null for a working table, which holds values only.
+struct IdTableView {
+  float* value = nullptr;
+  float* exp_avg = nullptr;
+  float* exp_avg_sq = nullptr;
+  float* step = nullptr;  // one counter per row
+  std::size_t rows = 0, dim = 0;
 };
 
 class Network {
@@ -115,7 +127,8 @@ class Network {
   virtual void score_items_from_user_part(const float* user_part, std::span<const std::uint32_t> items,
                                           float* out) const = 0;
 
-  // Parameters by PyTorch state_dict name (copies), and back.
+  // Parameters by PyTorch state_dict name (copies), and back. While an id table is
+  // a working table (sharded training) state_dict leaves it out.
   virtual std::vector<NamedTensor> state_dict() const = 0;
   virtual void load_state_dict(const std::vector<NamedTensor>& tensors) = 0;  // throws Error on missing/mis-shaped
   // Adam moments and step counters, named "<param>.exp_avg", "<param>.exp_avg_sq",
@@ -128,6 +141,24 @@ class Network {
   virtual std::vector<NamedTensor> last_gradients() const = 0;
   // Mean loss without updating or dropout; for finite-difference checks.
   virtual float evaluate_loss(const Batch& batch, Loss loss) const = 0;
+
+  // Row-sharded id embeddings (--shard-embeddings). Normally both id tables are
+  // full. use_working_rows swaps one for a compact working table of just the given
+  // global rows (sorted, distinct; the caller fills the values through id_table):
+  // training then looks rows up by their global id, and its row gradients are
+  // indexed by position in that list. Nothing else works on a working table
+  // (scoring, loading, optimizer state: they throw); use_full_table brings the full table back,
+  // zeroed, for the caller to fill with values and optimizer state.
+  virtual std::size_t id_table_rows(int side) const = 0;  // of the full table, unknown row included
+  virtual void use_working_rows(int side, const std::vector<std::uint32_t>& sorted_rows) = 0;
+  virtual void use_full_table(int side) = 0;
+  virtual bool has_full_id_tables() const = 0;
+  virtual IdTableView id_table(int side) = 0;
+  virtual const OptimizerConfig& optimizer() const = 0;
+  // Bytes of every parameter and its optimizer state held now (values, moments,
+  // step counters, dense gradients), and the id tables' share of them.
+  virtual std::size_t parameter_bytes() const = 0;
+  virtual std::size_t id_table_bytes() const = 0;
 
   // Forward FLOPs per sample (multiply-adds x2), for the benchmark's peak ratio.
   virtual double flops_per_sample() const = 0;

@@ -142,14 +142,15 @@ RecommendAnswer ServedModel::recommend(const RecommendQuery& q) const {
   if (index) {
     const bool cold = *index >= bundle_.seen.size() || bundle_.seen[*index].empty();
     if (q.exclude_seen && *index < bundle_.seen.size()) exclude = bundle_.seen[*index];
-    if (cold && !bundle_.recommender->serves_cold_users()) {
+    if (cold && (bundle_.cold_users_by_popularity() || !bundle_.recommender->serves_cold_users())) {
       answer.served_by = "popularity";
       ranked = popularity_;
     } else {
       answer.served_by = cold ? "content" : "model";
       ranked = known_user_ranking(*index, answer.candidate_stage);
     }
-  } else if (!q.attributes.empty() && bundle_.network && bundle_.network->serves_cold_users() && bundle_.feature_builder) {
+  } else if (!q.attributes.empty() && bundle_.network && !bundle_.cold_users_by_popularity() &&
+             bundle_.feature_builder) {
     std::vector<float> dense(bundle_.feature_builder->user_dense_dim());
     std::vector<std::int32_t> cats(bundle_.feature_builder->user_categorical_cardinality().size());
     bundle_.feature_builder->user_from_attributes(q.attributes, dense.data(), cats.data());

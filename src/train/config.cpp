@@ -134,6 +134,10 @@ TrainingConfig TrainingConfig::from_json(const nlohmann::json& config) {
       for (int i = 0; i < 4; ++i) c.event_weights[i] = w.value(names[i], c.event_weights[i]);
     }
     c.recency_half_life_days = d.value("recency_half_life_days", c.recency_half_life_days);
+    const std::string recency_mode = d.value("recency_mode", std::string("sample"));
+    if (recency_mode != "sample" && recency_mode != "weight")
+      throw ConfigError("data.recency_mode must be sample or weight (got '" + recency_mode + "')");
+    c.recency_by_sampling = recency_mode == "sample";
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(std::string("configuration: ") + e.what());
   }

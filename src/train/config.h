@@ -49,6 +49,12 @@ struct TrainingConfig {
   // Time decay of positives: an interaction this many days older than the last
   // training interaction counts half (tastes and catalogues drift). 0: no decay.
   double recency_half_life_days = 0.0;
+  // How the decay acts. sample (default): each epoch trains on a positive with
+  // probability 2^(-age / half-life), at its full weight. weight: every epoch trains
+  // on every positive with its loss weight multiplied by the decay. Sampling is the
+  // one that works with Adam: per-row Adam normalises a row's gradient scale, so a
+  // row seen only in old, down-weighted samples still takes full-size steps.
+  bool recency_by_sampling = true;
 
   static TrainingConfig from_json(const nlohmann::json& config);
 };

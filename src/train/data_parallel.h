@@ -29,7 +29,7 @@ class DataParallel {
 
   // Sum of a count over every rank.
   virtual std::uint64_t sum(std::uint64_t local) = 0;
-  // Largest value over every rank (the longest shard decides the steps per epoch).
+  // Largest of a count over every rank (the longest shard decides the steps per epoch).
   virtual std::uint64_t max(std::uint64_t local) = 0;
   // One synchronous step. `batch` is this rank's part of the global batch and may be
   // empty (a shard that ran out). Returns the global mean loss; *global_samples
@@ -40,9 +40,11 @@ class DataParallel {
   virtual nlohmann::json broadcast(const nlohmann::json& from_root) = 0;
   // Around each epoch: begin resets the communication counters; end checks that
   // every rank still holds the same parameters (throws Error when they diverged)
-  // and returns the epoch's communication statistics for the history record.
+  // and returns the epoch's communication statistics for the history record. With
+  // row-sharded embeddings end also gathers the full tables into rank 0's network
+  // (for validation and checkpoints), hence the non-const network.
   virtual void begin_epoch(int epoch) = 0;
-  virtual nlohmann::json end_epoch(const Network& network) = 0;
+  virtual nlohmann::json end_epoch(Network& network) = 0;
 };
 
 // This rank's share of the training positives: every size-th one, starting at

@@ -133,7 +133,9 @@ ModelBundle ModelBundle::load(const std::filesystem::path& dir) {
     b.network = Network::create(mc, b.users.size(), b.items.size(), type == "hybrid" ? &b.features : nullptr, 0);
     b.network->load_state_dict(load_safetensors(dir / "model.safetensors"));
     b.mark_seen_on_network();
-    b.recommender = std::make_unique<NeuralRecommender>(*b.network);
+    b.recommender = b.cold_users_by_popularity()
+                        ? std::make_unique<NeuralRecommender>(*b.network, b.seen, b.popularity)
+                        : std::make_unique<NeuralRecommender>(*b.network);
   } else {
     // Baselines are cheap: refit them on the recorded training data.
     b.recommender = refit_baseline(b.config);
@@ -150,12 +152,18 @@ void ModelBundle::mark_seen_on_network() const {
   network->set_seen(users_seen, items_seen);
 }
 
+bool ModelBundle::cold_users_by_popularity() const {
+  if (!network) return false;  // a baseline ranks every user itself
+  const auto& m = config.at("model");
+  return !network->serves_cold_users() || m.value("cold_user_path", std::string("auto")) == "popularity";
+}
+
 std::vector<ScoredItem> ModelBundle::recommend(std::uint32_t user, std::size_t k, std::string* path) const {
   std::vector<float> scores(items.size());
   const bool cold = user >= seen.size() || seen[user].empty();
   std::span<const std::uint32_t> exclude;
   if (user < seen.size()) exclude = seen[user];
-  if (cold && !recommender->serves_cold_users()) {
+  if (cold && (cold_users_by_popularity() || !recommender->serves_cold_users())) {
     if (path) *path = "popularity";
     return top_k(popularity, k, exclude);
   }
@@ -167,7 +175,7 @@ std::vector<ScoredItem> ModelBundle::recommend(std::uint32_t user, std::size_t k
 
 std::vector<ScoredItem> ModelBundle::recommend_new_user(const RawAttributes& attributes, std::size_t k,
                                                         std::string* path) const {
-  if (network && network->serves_cold_users() && feature_builder && !attributes.empty()) {
+  if (network && !cold_users_by_popularity() && feature_builder && !attributes.empty()) {
     std::vector<float> dense(feature_builder->user_dense_dim());
     std::vector<std::int32_t> cats(feature_builder->user_categorical_cardinality().size());
     feature_builder->user_from_attributes(attributes, dense.data(), cats.data());

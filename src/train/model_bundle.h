@@ -37,6 +37,10 @@ struct ModelBundle {
   // Tells the network which users and items had training data (derived from
   // `seen`), so unseen ones are routed to its "unknown" rows.
   void mark_seen_on_network() const;
+  // Users without training history are ranked by `popularity`, not by the model:
+  // a network without a cold path (ncf), or a hybrid whose content path lost to
+  // popularity on the validation part's new users (model.cold_user_path).
+  bool cold_users_by_popularity() const;
   // Loads and checks every file; errors name the folder and the file.
   static ModelBundle load(const std::filesystem::path& dir);
   // Writes everything but metrics.json and training_history.json (the pipeline

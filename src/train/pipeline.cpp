@@ -124,6 +124,29 @@ Batch validation_loss_batch(const Dataset& dataset, const Split& val_split, cons
   return batch;
 }
 
+// model.cold_user_path auto: a hybrid keeps its content path for users without
+// training history unless the model's own popularity ranks the validation part's
+// new users better (selection on validation, never on test).
+std::string choose_cold_user_path(const ModelBundle& bundle, const Dataset& dataset, const Split& val_split,
+                                  const EvalOptions& options, const Recommender* fallback, Progress& progress) {
+  EvalOptions full = options;
+  full.ranking_only = false;
+  const auto new_users_ndcg = [&](const Recommender& r, std::size_t* users) {
+    const nlohmann::json seg = evaluate(r, dataset, val_split, full, fallback).value("segments", nlohmann::json::object());
+    if (!seg.contains("new_users") || !seg["new_users"].contains("ndcg@10")) return -1.0;
+    *users = seg["new_users"].value("users", std::size_t{0});
+    return seg["new_users"]["ndcg@10"].get<double>();
+  };
+  std::size_t users = 0;
+  const double content = new_users_ndcg(NeuralRecommender(*bundle.network), &users);
+  if (users == 0 || content < 0) return "content";  // nothing to choose on
+  const double popular = new_users_ndcg(NeuralRecommender(*bundle.network, bundle.seen, bundle.popularity), &users);
+  const std::string path = popular > content ? "popularity" : "content";
+  progress.log(fmt::format("cold users: {} (validation NDCG@10 of {} new users: content {:.4f}, popularity {:.4f})",
+                           path, users, content, popular));
+  return path;
+}
+
 }  // namespace
 
 SplitConfig split_config_from(const nlohmann::json& config) {
@@ -139,7 +162,7 @@ SplitConfig split_config_from(const nlohmann::json& config) {
 }
 
 std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const float event_weights[4],
-                                        double recency_half_life_days) {
+                                        double recency_half_life_days, bool by_sampling) {
   // One positive per (user, item) pair, weighted by its strongest event: a
   // purchase after three views is one positive of purchase weight, not four.
   const std::int64_t newest = split.train_end_time;  // the latest training timestamp (make_split)
@@ -152,14 +175,20 @@ std::vector<Positive> collect_positives(const Dataset& dataset, const Split& spl
     const Interaction& it = dataset.interactions[idx];
     float w = event_weights[static_cast<int>(it.event)];
     if (w <= 0.0f) continue;
-    if (decay_per_second > 0)
-      w *= static_cast<float>(std::exp(-decay_per_second * static_cast<double>(newest - it.timestamp)));
+    float keep = 1.0f;
+    if (decay_per_second > 0) {
+      const auto decay = static_cast<float>(std::exp(-decay_per_second * static_cast<double>(newest - it.timestamp)));
+      (by_sampling ? keep : w) *= decay;
+    }
     std::uint64_t key = (static_cast<std::uint64_t>(it.user) << 32) | it.item;
     auto [pos, inserted] = index.emplace(key, static_cast<std::uint32_t>(positives.size()));
-    if (inserted)
-      positives.push_back({it.user, it.item, w});
-    else
-      positives[pos->second].weight = std::max(positives[pos->second].weight, w);
+    if (inserted) {
+      positives.push_back({it.user, it.item, w, keep});
+    } else {
+      Positive& p = positives[pos->second];
+      p.weight = std::max(p.weight, w);
+      p.keep = std::max(p.keep, keep);  // the pair's newest event
+    }
   }
   return positives;
 }
@@ -184,6 +213,9 @@ TrainResult run_training(const TrainRequest& request) {
   const TrainingConfig tc = TrainingConfig::from_json(config);
   const std::string type = config.at("model").at("type").get<std::string>();
   const bool neural = type == "ncf" || type == "hybrid";
+  if (const std::string path = config.at("model").value("cold_user_path", std::string("auto"));
+      path != "auto" && path != "content" && path != "popularity")
+    throw ConfigError("model.cold_user_path must be auto, content or popularity (got '" + path + "')");
 
   ShardCollectives* shards = request.data_parallel ? request.shards : nullptr;
   ShardLoadReport held;
@@ -231,7 +263,9 @@ TrainResult run_training(const TrainRequest& request) {
   bundle.feature_builder = builder;
   bundle.seen = user_train_items(dataset, split.train);
   {
-    auto pop = weighted_item_popularity(dataset, split, PopularityWeights::from_config(config), shards);
+    // The model's own fallback (users it cannot personalise) follows its recency setting.
+    auto pop = weighted_item_popularity(dataset, split, PopularityWeights::from_config(config),
+                                        neural ? tc.recency_half_life_days : 0.0, shards);
     bundle.popularity.assign(pop.begin(), pop.end());
   }
 
@@ -240,11 +274,13 @@ TrainResult run_training(const TrainRequest& request) {
   std::unique_ptr<NeuralRecommender> neural_view;
   if (neural) {
     ModelConfig mc = ModelConfig::from_json(config.at("model"));
+    if (type == "hybrid" && mc.id_dropout_rate > 0.0f) builder.add_cold_twins(dataset, split, features);
     bundle.features = std::move(features);
     bundle.network = Network::create(mc, dataset.num_users(), dataset.num_items(),
                                      type == "hybrid" ? &bundle.features : nullptr, tc.seed);
     Network& net = *bundle.network;
-    auto positives = collect_positives(dataset, split, tc.event_weights, tc.recency_half_life_days);
+    auto positives = collect_positives(dataset, split, tc.event_weights, tc.recency_half_life_days,
+                                       tc.recency_by_sampling);
     if (dp && !shards) positives = shard_positives(positives, dp->rank(), dp->size());  // sharded: already its own
     std::optional<SeenMasks> global_seen;
     if (shards) global_seen = seen_masks_over_shards(bundle, *shards);
@@ -258,7 +294,10 @@ TrainResult run_training(const TrainRequest& request) {
     const std::size_t max_val_users =
         config.contains("evaluation") ? config["evaluation"].value("validation_users", std::size_t{20000}) : 20000;
     const Split val_split = sample_part_users(dataset, split, &Split::validation, max_val_users, tc.seed, shards);
-    neural_view = std::make_unique<NeuralRecommender>(net);
+    // ncf ranks users without history by its own popularity; a hybrid's content
+    // path serves them while training (model.cold_user_path is decided after).
+    neural_view = type == "ncf" ? std::make_unique<NeuralRecommender>(net, bundle.seen, bundle.popularity)
+                                : std::make_unique<NeuralRecommender>(net);
     ValidationFn validate;  // empty: no validation part, so no early stopping (never peek at test)
     if (part_size(split.validation, shards) == 0)
       progress.log("note: the split has no validation part; training runs all epochs and keeps the last");
@@ -287,6 +326,16 @@ TrainResult run_training(const TrainRequest& request) {
     trainer.set_data_parallel(dp);
     result.outcome = trainer.fit(positives, draw, validate, request.out / "checkpoint", request.resume);
     mark_seen();
+    if (type == "hybrid") {
+      std::string path = config["model"].value("cold_user_path", std::string("auto"));
+      if (path == "auto")
+        path = evaluates && part_size(split.validation, shards) > 0  // sharded: every rank evaluates
+                   ? choose_cold_user_path(bundle, dataset, val_split, val_options, popularity, progress)
+                   : "content";
+      bundle.config["model"]["cold_user_path"] = path;
+      if (bundle.cold_users_by_popularity())
+        neural_view = std::make_unique<NeuralRecommender>(net, bundle.seen, bundle.popularity);
+    }
     evaluated = neural_view.get();
   } else {
     if (!baselines.count(type)) {

@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fmt/format.h>
@@ -15,7 +16,7 @@ namespace {
 
 // Seeds of every random draw derive from (seed, purpose, epoch[, step]) so an
 // epoch replays identically whether or not the run was interrupted before it.
-constexpr std::uint64_t kShuffleStream = 1, kNegativeStream = 2, kDropoutStream = 3;
+constexpr std::uint64_t kShuffleStream = 1, kNegativeStream = 2, kDropoutStream = 3, kKeepStream = 4;
 
 std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t purpose, std::uint64_t epoch, std::uint64_t step = 0) {
   return Rng::stream(seed, (purpose << 56) ^ (epoch << 32) ^ step).next();
@@ -52,6 +53,14 @@ double Trainer::run_epoch(int epoch, const std::vector<Positive>& positives, con
   for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   Rng shuffle_rng(derive_seed(seed, kShuffleStream, epoch));
   shuffle_rng.shuffle(order.begin(), order.end());
+  if (sampled_) {  // recency sampling: this epoch's draw of the positives
+    Rng keep_rng(derive_seed(seed, kKeepStream, epoch));
+    std::erase_if(order, [&](std::uint32_t k) { return !keep_rng.bernoulli(positives[k].keep); });
+  }
+  // Ranks' shards differ in size under sampling: every rank runs the largest's steps.
+  const std::size_t epoch_positives = !sampled_ ? global_positives_ : dp_ ? dp_->sum(order.size()) : order.size();
+  // Without sampling the largest shard is fixed (user shards differ by a few per mille).
+  const std::size_t largest_shard = !sampled_ ? largest_shard_ : dp_ ? dp_->max(order.size()) : order.size();
   Rng negative_rng(derive_seed(seed, kNegativeStream, epoch));
 
   const int group = 1 + config_.negatives_per_positive;
@@ -61,8 +70,8 @@ double Trainer::run_epoch(int epoch, const std::vector<Positive>& positives, con
   // part of the global batch, and all run as many steps as the largest shard needs.
   const std::size_t positives_per_batch =
       std::max<std::size_t>(1, std::max<std::size_t>(1, config_.batch_size / group) / static_cast<std::size_t>(ranks));
-  const std::size_t num_steps = (largest_shard_ + positives_per_batch - 1) / positives_per_batch;
-  const std::size_t total_samples = global_positives_ * group;
+  const std::size_t num_steps = (largest_shard + positives_per_batch - 1) / positives_per_batch;
+  const std::size_t total_samples = epoch_positives * group;
   Batch batch;
   batch.group_size = config_.loss == Loss::BPR ? group : 0;
   double loss_sum = 0.0;
@@ -104,6 +113,9 @@ TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const Negative
   const bool root = !dp_ || dp_->is_root();
   global_positives_ = dp_ ? dp_->sum(positives.size()) : positives.size();
   largest_shard_ = dp_ ? dp_->max(positives.size()) : positives.size();
+  const bool local_sampled =
+      std::any_of(positives.begin(), positives.end(), [](const Positive& p) { return p.keep < 1.0f; });
+  sampled_ = dp_ ? dp_->sum(local_sampled ? 1 : 0) > 0 : local_sampled;
   if (global_positives_ == 0) throw Error("no training interactions: the training split is empty");
   const nlohmann::json print = fingerprint(config_, network_, global_positives_);
   int first_epoch = 1;

@@ -22,6 +22,9 @@ struct Positive {
   std::uint32_t user = 0;
   std::uint32_t item = 0;
   float weight = 1.0f;
+  // Probability that an epoch trains on it (data.recency_half_life_days with
+  // recency_mode sample); drawn afresh every epoch from the run's seed.
+  float keep = 1.0f;
 };
 
 // Draws an item the user has not interacted with in training.
@@ -75,6 +78,7 @@ class Trainer {
   DataParallel* dp_ = nullptr;
   std::size_t global_positives_ = 0;  // over every rank
   std::size_t largest_shard_ = 0;     // the most positives any rank holds
+  bool sampled_ = false;              // some positive has keep < 1: epochs draw their positives
 };
 
 }  // namespace hybridrec

@@ -91,7 +91,7 @@ View compute(const std::filesystem::path& shop, ShardCollectives* shards) {
   v.feature_stats = builder.to_json();
   v.features = builder.transform(v.dataset, v.split, shards);
   v.split_stats = split_statistics(v.dataset, v.split, shards);
-  v.popularity = weighted_item_popularity(v.dataset, v.split, PopularityWeights{}, shards);
+  v.popularity = weighted_item_popularity(v.dataset, v.split, PopularityWeights{}, 0.0, shards);
   TrainingContext ctx{&v.dataset, &v.split, &v.features, nlohmann::json::object(), 42, 1, shards};
   PopularityBaseline popularity;
   popularity.fit(ctx);

@@ -355,6 +355,31 @@ TEST(ColdStart, IdDropoutLearnsTheUnknownRowsForContentOnlyScoring) {
   EXPECT_GT(right / pairs, 0.9);
 }
 
+// Cold twins: with id dropout a dropped-out sample reads its entity's cold-twin
+// features (FeatureSet::cold_users/cold_items), so it looks like a new user. Twins
+// equal to the features change nothing; different twins change the loss.
+TEST(ColdStart, IdDropoutReadsTheColdTwinFeatures) {
+  FeatureSet plain = group_features();
+  ModelConfig c = config("hybrid", 0.0f);
+  c.id_dropout_rate = 0.5f;
+  FeatureSet same = plain;
+  same.cold_users = plain.users;
+  same.cold_items = plain.items;
+  FeatureSet cold = same;
+  cold.cold_users.dense.setConstant(1.0f);  // "no history" values unlike the real ones
+  for (auto& codes : cold.cold_users.categorical) std::fill(codes.begin(), codes.end(), 0);
+  std::mt19937 rng(3);
+  const Batch batch = random_batch(rng, 64);
+  auto loss_of = [&](const FeatureSet& f, float dropout) {
+    ModelConfig m = c;
+    m.id_dropout_rate = dropout;
+    return Network::create(m, kUsers, kItems, &f, 9)->compute_gradients(batch, Loss::MSE, 17);
+  };
+  EXPECT_EQ(loss_of(plain, 0.5f), loss_of(same, 0.5f));
+  EXPECT_NE(loss_of(plain, 0.5f), loss_of(cold, 0.5f));
+  EXPECT_EQ(loss_of(plain, 0.0f), loss_of(cold, 0.0f)) << "without id dropout the twins are never read";
+}
+
 TEST(NetworkErrors, BadInputsAreRejectedWithReasons) {
   const FeatureSet f = group_features();
   auto net = make("ncf", f);
@@ -373,6 +398,69 @@ TEST(NetworkErrors, BadInputsAreRejectedWithReasons) {
   EXPECT_THROW(net->load_state_dict(state), Error);
   EXPECT_THROW(Network::create(config("hybrid"), kUsers, kItems, nullptr, 1), Error);
   EXPECT_FALSE(net->serves_cold_users());
+}
+
+// Row-sharded training (dist/sharded_embeddings.h) runs a step on working tables of
+// just the batch's rows: the gradients must be the full table's, row for row, and
+// nothing that needs every row may run on a working table.
+TEST(WorkingTables, StepOnTheBatchRowsGivesTheFullTablesGradients) {
+  const FeatureSet f = group_features();
+  auto full = make("hybrid", f);
+  auto working = make("hybrid", f);
+  std::mt19937 rng(3);
+  const Batch batch = random_batch(rng, 32);
+  const float full_loss = full->compute_gradients(batch, Loss::MSE, 9);
+
+  for (int s = 0; s < 2; ++s) {
+    const IdTableView table = working->id_table(s);
+    const std::vector<float> values(table.value, table.value + table.rows * table.dim);
+    std::vector<std::uint32_t> rows(s == 0 ? batch.users : batch.items);
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    const std::size_t full_bytes = working->id_table_bytes();
+    working->use_working_rows(s, rows);
+    EXPECT_LT(working->id_table_bytes(), full_bytes);
+    EXPECT_FALSE(working->has_full_id_tables());
+    const IdTableView compact = working->id_table(s);
+    ASSERT_EQ(compact.rows, rows.size());
+    EXPECT_EQ(compact.exp_avg, nullptr);
+    for (std::size_t k = 0; k < rows.size(); ++k)
+      std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(rows[k] * table.dim), table.dim,
+                  compact.value + k * table.dim);
+  }
+  EXPECT_EQ(working->compute_gradients(batch, Loss::MSE, 9), full_loss);
+  const GradientRefs a = full->gradients(), b = working->gradients();
+  for (int s = 0; s < 2; ++s) {
+    const RowGradient& g = *a.embeddings[static_cast<std::size_t>(s)];
+    const RowGradient& w = *b.embeddings[static_cast<std::size_t>(s)];
+    ASSERT_EQ(g.count(), w.count());
+    std::vector<std::uint32_t> rows(s == 0 ? batch.users : batch.items);
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    for (std::size_t k = 0; k < w.count(); ++k) {
+      const std::uint32_t global = rows[w.rows()[k]];
+      const std::int32_t slot = g.slot_of(global);
+      ASSERT_GE(slot, 0);
+      for (std::size_t j = 0; j < g.dim(); ++j) EXPECT_EQ(w.grad(k)[j], g.grad(static_cast<std::size_t>(slot))[j]);
+    }
+  }
+  for (std::size_t t = 0; t < a.dense.size(); ++t)
+    for (std::size_t i = 0; i < a.dense[t].size(); ++i) ASSERT_EQ(a.dense[t][i], b.dense[t][i]);
+
+  // The working tables stay out of state_dict and of scoring; a row not fetched is an error.
+  EXPECT_EQ(working->state_dict().size() + 2, full->state_dict().size());
+  std::vector<float> scores(kItems);
+  const std::uint32_t user = 0;
+  EXPECT_THROW(working->score_all({&user, 1}, scores.data()), Error);
+  EXPECT_THROW(working->optimizer_state(), Error);
+  working->use_working_rows(0, {1});
+  EXPECT_THROW(working->compute_gradients(batch, Loss::MSE, 9), Error);
+  // Back to full tables: zeroed, ready to be filled, and scoring works again.
+  working->use_full_table(0);
+  working->use_full_table(1);
+  EXPECT_TRUE(working->has_full_id_tables());
+  EXPECT_EQ(working->id_table_bytes(), full->id_table_bytes());
+  EXPECT_NO_THROW(working->score_all({&user, 1}, scores.data()));
 }
 
 }  // namespace

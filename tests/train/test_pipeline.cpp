@@ -2,6 +2,7 @@
 // result, and cold start through the content branch.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/atomic_file.h"
@@ -111,7 +112,9 @@ TEST(Pipeline, DivergingLossStopsWithAClearMessage) {
 
 TEST(Pipeline, SavedModelLoadsAndServesKnownAndNewUsers) {
   auto dir = small_shop("serve");
-  run_training(small_request(dir, "hybrid", 2));
+  auto request = small_request(dir, "hybrid", 2);
+  request.config["model"]["cold_user_path"] = "content";
+  run_training(request);
   ModelBundle bundle = ModelBundle::load(dir / "model");
   std::string path;
   auto top = bundle.recommend(0, 5, &path);
@@ -153,8 +156,9 @@ TEST(Pipeline, ValidationOnASampleOfUsersIsDeterministicAndDiffersFromAll) {
 }
 
 // data.recency_half_life_days: a positive one half-life older than the newest
-// training interaction weighs half; duplicates keep their strongest weight.
-TEST(CollectPositives, RecencyHalfLifeHalvesTheWeightPerHalfLife) {
+// training interaction is trained on in half the epochs (recency_mode sample) or
+// weighs half (weight); duplicates keep their newest, strongest value.
+TEST(CollectPositives, RecencyHalfLifeHalvesKeepOrWeightPerHalfLife) {
   Dataset d;
   const std::int64_t day = 86400, now = 1'700'000'000;
   auto add = [&](std::uint32_t user, std::uint32_t item, std::int64_t t) {
@@ -176,9 +180,96 @@ TEST(CollectPositives, RecencyHalfLifeHalvesTheWeightPerHalfLife) {
   auto flat = collect_positives(d, split, weights, 0.0);
   ASSERT_EQ(flat.size(), 3u);
   for (const auto& p : flat) EXPECT_FLOAT_EQ(p.weight, 1.0f);
-  auto decayed = collect_positives(d, split, weights, 10.0);
+  for (const auto& p : flat) EXPECT_FLOAT_EQ(p.keep, 1.0f);
+  auto decayed = collect_positives(d, split, weights, 10.0, /*by_sampling=*/false);
   ASSERT_EQ(decayed.size(), 3u);
   EXPECT_FLOAT_EQ(decayed[0].weight, 1.0f);
   EXPECT_NEAR(decayed[1].weight, 0.5f, 1e-6f);
   EXPECT_NEAR(decayed[2].weight, std::pow(0.5f, 0.1f), 1e-6f);
+  for (const auto& p : decayed) EXPECT_FLOAT_EQ(p.keep, 1.0f);
+  auto sampled = collect_positives(d, split, weights, 10.0, /*by_sampling=*/true);
+  ASSERT_EQ(sampled.size(), 3u);
+  for (const auto& p : sampled) EXPECT_FLOAT_EQ(p.weight, 1.0f);
+  EXPECT_FLOAT_EQ(sampled[0].keep, 1.0f);
+  EXPECT_NEAR(sampled[1].keep, 0.5f, 1e-6f);
+  EXPECT_NEAR(sampled[2].keep, std::pow(0.5f, 0.1f), 1e-6f);
 }
+
+namespace hybridrec {
+namespace {
+
+// Recency sampling: each epoch trains on a fresh draw of the positives, about the
+// sum of their keep probabilities, and the draw is part of the seed (same seed,
+// same model). The weight mode trains on every positive each epoch.
+TEST(Pipeline, RecencySamplingTrainsEachEpochOnAFreshDrawOfThePositives) {
+  auto dir = small_shop("recency_sampling");
+  auto full = small_request(dir, "ncf", 2);
+  full.out = dir / "full";
+  auto sampled = small_request(dir, "ncf", 2);
+  sampled.config["data"]["recency_half_life_days"] = 5.0;
+  sampled.out = dir / "sampled";
+  auto again = sampled;
+  again.out = dir / "again";
+  auto weighted = sampled;
+  weighted.config["data"]["recency_mode"] = "weight";
+  weighted.out = dir / "weighted";
+  const auto h_full = run_training(full).history;
+  const auto h_sampled = run_training(sampled).history;
+  const auto samples = [](const nlohmann::json& h, int e) { return h[e]["samples"].get<double>(); };
+  EXPECT_LT(samples(h_sampled, 0), 0.9 * samples(h_full, 0));
+  EXPECT_GT(samples(h_sampled, 0), 0.0);
+  EXPECT_NE(samples(h_sampled, 0), samples(h_sampled, 1)) << "each epoch draws again";
+  run_training(again);
+  EXPECT_EQ(weights(dir / "sampled"), weights(dir / "again"));
+  EXPECT_EQ(samples(run_training(weighted).history, 0), samples(h_full, 0));
+  auto bad = sampled;
+  bad.config["data"]["recency_mode"] = "sometimes";
+  EXPECT_THROW(run_training(bad), ConfigError);
+}
+
+// Users without training history: ncf ranks them by its own popularity; a hybrid
+// picks content or popularity on validation (auto) and the saved model keeps the
+// choice; popularity forces it. The scores are the popularity scaled to [0, 1].
+TEST(Pipeline, ColdUsersGoToTheChosenPath) {
+  auto dir = small_shop("cold_path");
+  auto ncf = small_request(dir, "ncf", 1);
+  ncf.out = dir / "ncf";
+  run_training(ncf);
+  ModelBundle n = ModelBundle::load(dir / "ncf");
+  EXPECT_TRUE(n.cold_users_by_popularity());
+  EXPECT_TRUE(n.recommender->serves_cold_users());
+  std::uint32_t cold = 0;
+  while (cold < n.seen.size() && !n.seen[cold].empty()) ++cold;
+  ASSERT_LT(cold, n.seen.size()) << "the temporal split leaves some users without training history";
+  std::vector<float> scores(n.items.size());
+  n.recommender->score_all(std::span<const std::uint32_t>(&cold, 1), scores.data());
+  const float top = *std::max_element(n.popularity.begin(), n.popularity.end());
+  for (std::size_t i = 0; i < scores.size(); ++i) EXPECT_FLOAT_EQ(scores[i], n.popularity[i] / top);
+  std::string path;
+  n.recommend(cold, 5, &path);
+  EXPECT_EQ(path, "popularity");
+
+  auto forced = small_request(dir, "hybrid", 1);
+  forced.config["model"]["cold_user_path"] = "popularity";
+  forced.out = dir / "forced";
+  run_training(forced);
+  ModelBundle h = ModelBundle::load(dir / "forced");
+  EXPECT_TRUE(h.cold_users_by_popularity());
+  h.recommend(cold, 5, &path);
+  EXPECT_EQ(path, "popularity");
+  h.recommend_new_user({{"age_group", "25-34"}}, 5, &path);
+  EXPECT_EQ(path, "popularity");
+
+  auto automatic = small_request(dir, "hybrid", 1);
+  automatic.out = dir / "auto";
+  run_training(automatic);
+  const auto chosen = ModelBundle::load(dir / "auto").config["model"]["cold_user_path"].get<std::string>();
+  EXPECT_TRUE(chosen == "content" || chosen == "popularity") << chosen;
+
+  auto bad = small_request(dir, "hybrid", 1);
+  bad.config["model"]["cold_user_path"] = "guess";
+  EXPECT_THROW(run_training(bad), ConfigError);
+}
+
+}  // namespace
+}  // namespace hybridrec
