@@ -18,6 +18,7 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 common=(--data "$data" --no-track --quiet
   --set data.split=user_random --set data.train_ratio=0.75 --set data.val_ratio=0.0 --set data.test_ratio=0.25
+  --set data.recency_half_life_days=0 --set model.id_dropout_rate=0
   --set training.loss_function=BPRLoss --set training.learning_rate=0.005 --set training.num_epochs=12
   --set data.negative_sampling_ratio=8 --set training.batch_size=512
   --set "evaluation.k=[10]")
