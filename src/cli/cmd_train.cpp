@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "dist/communicator.h"
 #include "dist/mpi_data_parallel.h"
+#include "dist/mpi_shard_collectives.h"
 #include "eval/result_report.h"
 #include "train/config.h"
 #include "train/pipeline.h"
@@ -85,9 +86,17 @@ void register_train(CLI::App& app) {
     // Under mpirun this process is one rank of a data-parallel job; rank 0 reports.
     auto& comm = dist::Communicator::world();
     std::unique_ptr<dist::MpiDataParallel> data_parallel;
+    std::unique_ptr<dist::MpiShardCollectives> shards;
     if (comm.distributed()) {
       data_parallel = std::make_unique<dist::MpiDataParallel>(comm, shard);
       request.data_parallel = data_parallel.get();
+      // Each rank reads only its users' interactions unless distributed.shard_data=false.
+      // Not with sharded embedding tables: sharded-data evaluation ranks users on every
+      // rank, which needs the full tables there (rank 0 alone gathers them).
+      if (!shard && config.value("distributed", nlohmann::json::object()).value("shard_data", true)) {
+        shards = std::make_unique<dist::MpiShardCollectives>(comm);
+        request.shards = shards.get();
+      }
       if (!comm.is_root()) {
         request.progress = Progress::Mode::Quiet;
         args->quiet = true;

@@ -331,8 +331,36 @@ struct Model {
   }
 };
 
+// Sharded (users disjoint across shards): per-user values are zero / -1 / min()
+// outside their shard, so element-wise sums and extremes give the global values.
+void sum_doubles(ShardCollectives& shards, std::initializer_list<std::vector<double>*> vectors) {
+  for (auto* v : vectors) shards.sum(*v);
+}
+
+template <class T>
+void reduce_as_int64(ShardCollectives& shards, std::vector<T>& v, bool take_max) {
+  std::vector<std::int64_t> wide(v.begin(), v.end());
+  take_max ? shards.max(wide.data(), wide.size()) : shards.min(wide.data(), wide.size());
+  std::copy(wide.begin(), wide.end(), v.begin());
+}
+
+void reduce_behaviour(ShardCollectives& shards, Behaviour& b) {
+  sum_doubles(shards, {&b.purchases, &b.price_point_sum, &b.activity_days, &b.popularity, &b.rating_sum,
+                       &b.rating_count, &b.item_purchases, &b.item_views, &b.recent});
+  std::vector<std::uint64_t> counts(b.price_point_count.begin(), b.price_point_count.end());
+  shards.sum(counts);
+  std::copy(counts.begin(), counts.end(), b.price_point_count.begin());
+  reduce_as_int64(shards, b.last_time, true);
+  reduce_as_int64(shards, b.favourite, true);
+  reduce_as_int64(shards, b.first_time, false);
+  double totals[] = {b.recent_total, b.popularity_total, b.rating_total, b.rating_n, b.views_total, b.purchases_total};
+  shards.sum(totals, std::size(totals));
+  b.recent_total = totals[0], b.popularity_total = totals[1], b.rating_total = totals[2], b.rating_n = totals[3],
+  b.views_total = totals[4], b.purchases_total = totals[5];
+}
+
 // Aggregates split.train (nothing after split.train_end_time) per user and item.
-Behaviour aggregate(const Dataset& ds, const Split& split, const Model& m) {
+Behaviour aggregate(const Dataset& ds, const Split& split, const Model& m, ShardCollectives* shards) {
   const std::size_t nu = ds.num_users(), ni = ds.num_items();
   Behaviour b;
   b.purchases.assign(nu, 0);
@@ -402,6 +430,7 @@ Behaviour aggregate(const Dataset& ds, const Split& split, const Model& m) {
       b.price_point_count[x.user] += 1;
     }
   }
+  if (shards) b.any_purchase = shards->max(std::int64_t{b.any_purchase}) != 0;  // decides the loop below
   // "Total purchases": purchase events, or every interaction for explicit-rating data
   // (MovieLens) where a rating is the only evidence of consumption.
   for (auto k : rows) {
@@ -441,6 +470,7 @@ Behaviour aggregate(const Dataset& ds, const Split& split, const Model& m) {
     touched.clear();
     s = e;
   }
+  if (shards) reduce_behaviour(*shards, b);
   return b;
 }
 
@@ -563,7 +593,8 @@ void init_entity(EntityFeatures& f, const json& side, std::size_t n) {
 
 }  // namespace
 
-FeatureBuilder FeatureBuilder::fit(const Dataset& ds, const Split& split, const FeatureConfig& config) {
+FeatureBuilder FeatureBuilder::fit(const Dataset& ds, const Split& split, const FeatureConfig& config,
+                                   ShardCollectives* shards) {
   if (config.max_one_hot < 0) throw ConfigError("features: max_one_hot must be >= 0");
   if (config.trending_window_days <= 0) throw ConfigError("features: trending_window_days must be > 0");
   json s;
@@ -604,7 +635,7 @@ FeatureBuilder FeatureBuilder::fit(const Dataset& ds, const Split& split, const 
   s["items"]["behaviour"] = ib;
   s["users"]["behaviour"] = json::object();
   Model m = Model::from_stats(s);
-  Behaviour b = aggregate(ds, split, m);
+  Behaviour b = aggregate(ds, split, m, shards);
 
   // Users: normalisers over every user of the dataset (no history counts as 0).
   json ub;
@@ -655,14 +686,14 @@ void FeatureBuilder::add_cold_twins(const Dataset& ds, const Split& split, Featu
   Split no_history;  // same cut, no training interactions: every entity is new
   no_history.config = split.config;
   no_history.train_end_time = split.train_end_time;
-  FeatureSet cold = transform(ds, no_history);
+  FeatureSet cold = transform(ds, no_history);  // nothing to combine over shards: no history anywhere
   features.cold_users = std::move(cold.users);
   features.cold_items = std::move(cold.items);
 }
 
-FeatureSet FeatureBuilder::transform(const Dataset& ds, const Split& split) const {
+FeatureSet FeatureBuilder::transform(const Dataset& ds, const Split& split, ShardCollectives* shards) const {
   const Model m = Model::from_stats(stats_);
-  const Behaviour b = aggregate(ds, split, m);
+  const Behaviour b = aggregate(ds, split, m, shards);
   FeatureSet fs;
   const std::size_t nu = ds.num_users(), ni = ds.num_items();
   init_entity(fs.users, stats_["users"], nu);

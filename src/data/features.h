@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/dataset.h"
+#include "data/shard_collectives.h"
 #include "data/split.h"
 
 namespace hybridrec {
@@ -60,11 +61,16 @@ class FeatureBuilder {
  public:
   // Fits encoders and normalisation statistics on split.train only: no feature
   // ever looks at validation or test interactions.
-  static FeatureBuilder fit(const Dataset& dataset, const Split& split, const FeatureConfig& config = {});
+  // With `shards` (a collective), the dataset is one user shard and the behaviour
+  // statistics are combined over every shard first: the result is the same as a
+  // single process's fit on all rows.
+  static FeatureBuilder fit(const Dataset& dataset, const Split& split, const FeatureConfig& config = {},
+                            ShardCollectives* shards = nullptr);
 
   // Features for every user and item of the dataset (entities without training
   // history get behaviour features of a new entity and their attribute features).
-  FeatureSet transform(const Dataset& dataset, const Split& split) const;
+  // With `shards` (a collective), every shard gets every user's and item's features.
+  FeatureSet transform(const Dataset& dataset, const Split& split, ShardCollectives* shards = nullptr) const;
   // Fills features.cold_users/cold_items: transform() with no training history.
   void add_cold_twins(const Dataset& dataset, const Split& split, FeatureSet& features) const;
 

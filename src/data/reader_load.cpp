@@ -45,10 +45,12 @@ class LoadErrors : public RowErrorHandler {
 
 class DatasetBuilder : public InteractionSink {
  public:
-  DatasetBuilder(Dataset& dataset, RowErrorHandler& errors)
-      : dataset_(dataset), errors_(errors), users_(dataset.users), items_(dataset.items) {}
+  DatasetBuilder(Dataset& dataset, RowErrorHandler& errors, int shard, int shards)
+      : dataset_(dataset), errors_(errors), users_(dataset.users), items_(dataset.items), shard_(shard), shards_(shards) {}
   void row(const RawInteraction& r) override {
-    dataset_.interactions.push_back(Interaction{r.timestamp, users_.intern(r.user), items_.intern(r.item), r.value, r.event});
+    const std::uint32_t user = users_.intern(r.user), item = items_.intern(r.item);
+    if (shards_ > 1 && user_shard_of(r.user, shards_) != shard_) return;  // another shard's user
+    dataset_.interactions.push_back(Interaction{r.timestamp, user, item, r.value, r.event});
   }
   void bad_row(const DataError& error, std::string_view code) override { errors_.bad_row(error, code); }
 
@@ -56,6 +58,7 @@ class DatasetBuilder : public InteractionSink {
   Dataset& dataset_;
   RowErrorHandler& errors_;
   detail::IdCache users_, items_;
+  int shard_, shards_;
 };
 
 std::vector<std::uint32_t> intern_catalogue(const std::optional<RawEntityFile>& file, IdMap& map) {
@@ -68,6 +71,12 @@ std::vector<std::uint32_t> intern_catalogue(const std::optional<RawEntityFile>& 
 }
 
 }  // namespace
+
+int user_shard_of(std::string_view user_id, int shards) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : user_id) h = (h ^ c) * 1099511628211ULL;
+  return shards > 1 ? static_cast<int>(h % static_cast<std::uint64_t>(shards)) : 0;
+}
 
 std::string detect_format(const fs::path& path) {
   std::error_code ec;
@@ -122,11 +131,17 @@ Dataset load_dataset(const fs::path& path, const LoadOptions& options, LoadStats
 
   // Exact reserve (one line = at most one row): growing by doubling would peak
   // at three times the final size while copying.
-  dataset.interactions.reserve(count_lines(src.interactions));
-  DatasetBuilder builder(dataset, errors);
+  // A shard reserves its expected share plus slack (hash shares vary a little).
+  const int shards = std::max(1, options.user_shards);
+  if (options.user_shard < 0 || options.user_shard >= shards)
+    throw ConfigError("load: user_shard " + std::to_string(options.user_shard) + " out of range for " +
+                      std::to_string(shards) + " shards");
+  const std::size_t lines = count_lines(src.interactions);
+  dataset.interactions.reserve(shards == 1 ? lines : lines / static_cast<std::size_t>(shards) * 21 / 20 + 1024);
+  DatasetBuilder builder(dataset, errors, options.user_shard, shards);
   src.read_interactions(builder);
   st.rows_read = dataset.interactions.size();
-  if (dataset.interactions.empty())
+  if (dataset.interactions.empty() && shards == 1)  // a shard may be empty; the whole load may not
     throw DataError(src.interactions.string(), 0, "", "no usable interaction rows");
   if (!options.strict && st.rows_skipped > 0 && !stats)
     spdlog::warn("{}: skipped {} malformed rows (first: {})", src.interactions.string(), st.rows_skipped,
@@ -141,7 +156,7 @@ Dataset load_dataset(const fs::path& path, const LoadOptions& options, LoadStats
   if (src.format == "canonical") {
     // Explicit feedback only when every interaction is a rating; the scale is
     // what the data shows.
-    bool all_ratings = std::all_of(dataset.interactions.begin(), dataset.interactions.end(),
+    bool all_ratings = !dataset.interactions.empty() && std::all_of(dataset.interactions.begin(), dataset.interactions.end(),
                                    [](const Interaction& i) { return i.event == Event::Rating; });
     dataset.explicit_ratings = all_ratings;
     if (all_ratings) {

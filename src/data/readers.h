@@ -38,7 +38,16 @@ struct LoadOptions {
   // Valid rating range for validation; unset = the format's scale (MovieLens
   // 100K/1M: 1-5, latest: 0.5-5, canonical/generic: 1-5).
   std::optional<float> rating_min, rating_max;
+  // Sharded loading (dist/sharded_loading.h): with user_shards > 1 only the rows of
+  // users whose user_shard_of(raw id) equals user_shard are kept, so a process holds
+  // about 1/user_shards of the interactions. Every row's ids are still interned, so
+  // the id maps are exactly those of a full load (same dense index on every shard).
+  int user_shard = 0, user_shards = 1;
 };
+
+// The shard of a raw user id: FNV-1a of its bytes mod shards (stable across runs,
+// platforms and file orders).
+int user_shard_of(std::string_view user_id, int shards);
 
 // Filled by load_dataset when given: what a non-strict load skipped.
 struct LoadStats {

@@ -45,9 +45,30 @@ std::vector<std::vector<std::uint32_t>> by_user_in_time_order(const Dataset& ds)
 // Ties at a boundary therefore all go to the later part, so every training
 // timestamp is strictly before every validation/test timestamp (no leakage
 // through equal timestamps), at the price of parts slightly off the ratios.
-void temporal(const Dataset& ds, const Ratios& r, Split& s) {
-  const std::size_t n = ds.interactions.size();
-  std::vector<std::uint32_t> order(n);
+//
+// Sharded, the same cut is the pos-th smallest timestamp over every shard, found by
+// bisection on the timestamp with a summed count per probe (about 25 collectives
+// for a year of seconds) instead of gathering the timestamps.
+std::int64_t sharded_order_statistic(const Dataset& ds, std::size_t pos, ShardCollectives& shards) {
+  std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
+  for (const auto& x : ds.interactions) lo = std::min(lo, x.timestamp), hi = std::max(hi, x.timestamp);
+  lo = shards.min(lo);
+  hi = shards.max(hi);
+  while (lo < hi) {  // invariant: the answer is in [lo, hi]
+    const std::int64_t mid = lo + static_cast<std::int64_t>((static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo)) / 2);
+    std::uint64_t at_most = 0;
+    for (const auto& x : ds.interactions) at_most += x.timestamp <= mid;
+    if (shards.sum(at_most) > pos)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo;
+}
+
+void temporal(const Dataset& ds, const Ratios& r, Split& s, ShardCollectives* shards) {
+  const std::size_t n = shards ? shards->sum(std::uint64_t{ds.interactions.size()}) : ds.interactions.size();
+  std::vector<std::uint32_t> order(shards ? 0 : n);
   std::iota(order.begin(), order.end(), 0u);
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
     return ds.interactions[a].timestamp < ds.interactions[b].timestamp;
@@ -55,11 +76,12 @@ void temporal(const Dataset& ds, const Ratios& r, Split& s) {
   auto cut_time = [&](double share) {
     auto pos = static_cast<std::size_t>(std::llround(share * static_cast<double>(n)));
     if (pos >= n) return std::numeric_limits<std::int64_t>::max();
-    return ds.interactions[order[pos]].timestamp;
+    return shards ? sharded_order_statistic(ds, pos, *shards) : ds.interactions[order[pos]].timestamp;
   };
   const std::int64_t t1 = cut_time(r.train);
   const std::int64_t t2 = r.test > 0 ? cut_time(r.train + r.val) : std::numeric_limits<std::int64_t>::max();
-  for (std::uint32_t k = 0; k < n; ++k) {
+  const std::size_t local = ds.interactions.size();
+  for (std::uint32_t k = 0; k < local; ++k) {
     const auto t = ds.interactions[k].timestamp;
     if (t < t1)
       s.train.push_back(k);
@@ -143,13 +165,13 @@ void leave_one_out(const Dataset& ds, const SplitConfig& c, Split& s) {
 
 }  // namespace
 
-Split make_split(const Dataset& dataset, const SplitConfig& config) {
+Split make_split(const Dataset& dataset, const SplitConfig& config, ShardCollectives* shards) {
   Split s;
   s.config = config;
   const Ratios r = normalised_ratios(config);
   if (config.last_n < 0) throw ConfigError("split: last_n must be >= 0");
   if (config.strategy == "temporal")
-    temporal(dataset, r, s);
+    temporal(dataset, r, s, shards);
   else if (config.strategy == "user_temporal")
     user_temporal(dataset, config, r, s);
   else if (config.strategy == "user_random")
@@ -165,16 +187,28 @@ Split make_split(const Dataset& dataset, const SplitConfig& config) {
   std::sort(s.test.begin(), s.test.end());
   s.train_end_time = std::numeric_limits<std::int64_t>::min();
   for (auto k : s.train) s.train_end_time = std::max(s.train_end_time, dataset.interactions[k].timestamp);
-  if (s.train.empty()) s.train_end_time = 0;
+  if (shards) s.train_end_time = shards->max(s.train_end_time);
+  if (s.train_end_time == std::numeric_limits<std::int64_t>::min()) s.train_end_time = 0;  // no training rows anywhere
   return s;
 }
 
-nlohmann::json split_statistics(const Dataset& ds, const Split& split) {
+namespace {
+// Sharded: an item seen on any shard is seen (users are disjoint across shards).
+void union_over_shards(std::vector<char>& mask, ShardCollectives* shards) {
+  if (!shards) return;
+  std::vector<std::uint64_t> counts(mask.begin(), mask.end());
+  shards->sum(counts);
+  for (std::size_t i = 0; i < mask.size(); ++i) mask[i] = counts[i] > 0;
+}
+}  // namespace
+
+nlohmann::json split_statistics(const Dataset& ds, const Split& split, ShardCollectives* shards) {
   std::vector<char> train_user(ds.num_users(), 0), train_item(ds.num_items(), 0);
   for (auto k : split.train) {
     train_user[ds.interactions[k].user] = 1;
     train_item[ds.interactions[k].item] = 1;
   }
+  union_over_shards(train_item, shards);
   auto part = [&](const std::vector<std::uint32_t>& idx, bool held_out) {
     std::vector<char> seen_user(ds.num_users(), 0), seen_item(ds.num_items(), 0);
     std::size_t users = 0, items = 0, cold_users = 0, cold_items = 0, cold_user_rows = 0, cold_item_rows = 0;
@@ -187,23 +221,32 @@ nlohmann::json split_statistics(const Dataset& ds, const Split& split) {
         ++users;
         if (!train_user[x.user]) ++cold_users;
       }
-      if (!seen_item[x.item]) {
-        seen_item[x.item] = 1;
-        ++items;
-        if (!train_item[x.item]) ++cold_items;
-      }
+      seen_item[x.item] = 1;
       if (!train_user[x.user]) ++cold_user_rows;
       if (!train_item[x.item]) ++cold_item_rows;
       ++events[static_cast<int>(x.event)];
       t_min = std::min(t_min, x.timestamp);
       t_max = std::max(t_max, x.timestamp);
     }
-    nlohmann::json j{{"interactions", idx.size()}, {"users", users}, {"items", items}};
+    union_over_shards(seen_item, shards);
+    for (std::size_t i = 0; i < seen_item.size(); ++i)
+      if (seen_item[i]) ++items, cold_items += !train_item[i];
+    std::size_t rows = idx.size();
+    if (shards) {
+      std::uint64_t counts[5 + kNumEvents] = {rows, users, cold_users, cold_user_rows, cold_item_rows};
+      for (int e = 0; e < kNumEvents; ++e) counts[5 + e] = events[e];
+      shards->sum(counts, 5 + kNumEvents);
+      rows = counts[0], users = counts[1], cold_users = counts[2], cold_user_rows = counts[3], cold_item_rows = counts[4];
+      for (int e = 0; e < kNumEvents; ++e) events[e] = counts[5 + e];
+      t_min = shards->min(t_min);
+      t_max = shards->max(t_max);
+    }
+    nlohmann::json j{{"interactions", rows}, {"users", users}, {"items", items}};
     nlohmann::json ev = nlohmann::json::object();
     for (int e = 0; e < kNumEvents; ++e) ev[std::string(event_name(static_cast<Event>(e)))] = events[e];
     j["events"] = ev;
-    j["time_min"] = idx.empty() ? nlohmann::json(nullptr) : nlohmann::json(t_min);
-    j["time_max"] = idx.empty() ? nlohmann::json(nullptr) : nlohmann::json(t_max);
+    j["time_min"] = rows == 0 ? nlohmann::json(nullptr) : nlohmann::json(t_min);
+    j["time_max"] = rows == 0 ? nlohmann::json(nullptr) : nlohmann::json(t_max);
     if (held_out) {
       j["cold_start_users"] = cold_users;  // users never seen in train
       j["cold_start_items"] = cold_items;
@@ -212,7 +255,7 @@ nlohmann::json split_statistics(const Dataset& ds, const Split& split) {
     }
     return j;
   };
-  const double total = static_cast<double>(ds.interactions.size());
+  const double total = static_cast<double>(shards ? shards->sum(std::uint64_t{ds.interactions.size()}) : ds.interactions.size());
   nlohmann::json out;
   out["strategy"] = split.config.strategy;
   out["seed"] = split.config.seed;
@@ -220,9 +263,8 @@ nlohmann::json split_statistics(const Dataset& ds, const Split& split) {
   out["train"] = part(split.train, false);
   out["validation"] = part(split.validation, true);
   out["test"] = part(split.test, true);
-  out["shares"] = {{"train", total > 0 ? split.train.size() / total : 0.0},
-                   {"validation", total > 0 ? split.validation.size() / total : 0.0},
-                   {"test", total > 0 ? split.test.size() / total : 0.0}};
+  auto share = [&](const char* name) { return total > 0 ? out[name]["interactions"].get<double>() / total : 0.0; };
+  out["shares"] = {{"train", share("train")}, {"validation", share("validation")}, {"test", share("test")}};
   return out;
 }
 

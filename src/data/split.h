@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/dataset.h"
+#include "data/shard_collectives.h"
 
 namespace hybridrec {
 
@@ -28,10 +29,15 @@ struct Split {
   SplitConfig config;
 };
 
-Split make_split(const Dataset& dataset, const SplitConfig& config);
+// With `shards`, the dataset is this process's user shard (readers.h
+// LoadOptions::user_shard): the per-user strategies are local by nature, and the
+// temporal strategy's global time cuts and train_end_time are found with
+// collectives, giving every shard the cut a single process computes on all rows.
+Split make_split(const Dataset& dataset, const SplitConfig& config, ShardCollectives* shards = nullptr);
 
 // Sizes plus the cold-start counts: validation/test users and items that never
 // appear in train.
-nlohmann::json split_statistics(const Dataset& dataset, const Split& split);
+// With `shards`, counts over every shard (a collective: every shard must call it).
+nlohmann::json split_statistics(const Dataset& dataset, const Split& split, ShardCollectives* shards = nullptr);
 
 }  // namespace hybridrec

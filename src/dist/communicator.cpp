@@ -21,15 +21,18 @@ template <>
 MPI_Datatype datatype<double>() { return MPI_DOUBLE; }
 template <>
 MPI_Datatype datatype<std::uint64_t>() { return MPI_UINT64_T; }
+template <>
+MPI_Datatype datatype<std::int64_t>() { return MPI_INT64_T; }
 
 // MPI counts are int: large buffers go in chunks.
 constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
 
 template <class T>
-void allreduce_chunks(Communicator& comm, T* data, std::size_t n, const std::function<void(int, const char*)>& check) {
+void allreduce_chunks(Communicator& comm, T* data, std::size_t n, const std::function<void(int, const char*)>& check,
+                      MPI_Op op = MPI_SUM) {
   for (std::size_t off = 0; off < n; off += kMaxChunk) {
     const int count = static_cast<int>(std::min(kMaxChunk, n - off));
-    check(MPI_Allreduce(MPI_IN_PLACE, data + off, count, datatype<T>(), MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+    check(MPI_Allreduce(MPI_IN_PLACE, data + off, count, datatype<T>(), op, MPI_COMM_WORLD), "MPI_Allreduce");
   }
 }
 }  // namespace
@@ -101,6 +104,15 @@ void Communicator::allreduce_sum(double* data, std::size_t n) {
 void Communicator::allreduce_sum(std::uint64_t* data, std::size_t n) {
   if (!mpi_ || size_ == 1) return;
   allreduce_chunks(*this, data, n, [this](int rc, const char* call) { check(rc, call); });
+}
+
+void Communicator::allreduce_max(std::int64_t* data, std::size_t n) {
+  if (!mpi_ || size_ == 1) return;
+  allreduce_chunks(*this, data, n, [this](int rc, const char* call) { check(rc, call); }, MPI_MAX);
+}
+void Communicator::allreduce_min(std::int64_t* data, std::size_t n) {
+  if (!mpi_ || size_ == 1) return;
+  allreduce_chunks(*this, data, n, [this](int rc, const char* call) { check(rc, call); }, MPI_MIN);
 }
 
 std::vector<char> Communicator::allgather(const std::vector<char>& mine, std::vector<std::size_t>* offsets) {

@@ -28,6 +28,9 @@ class Communicator {
   void allreduce_sum(float* data, std::size_t n);
   void allreduce_sum(double* data, std::size_t n);
   void allreduce_sum(std::uint64_t* data, std::size_t n);
+  // In-place element-wise extremes over every rank.
+  void allreduce_max(std::int64_t* data, std::size_t n);
+  void allreduce_min(std::int64_t* data, std::size_t n);
   // Every rank's bytes, concatenated in rank order; offsets gets size()+1 entries.
   std::vector<char> allgather(const std::vector<char>& mine, std::vector<std::size_t>* offsets);
   // The same when every rank already knows every rank's size (one collective, not two).

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "eval/business_metrics.h"
 #include "eval/fairness.h"
+#include "eval/per_user_results.h"
 #include "eval/prediction_metrics.h"
 #include "eval/ranking_metrics.h"
 #include "eval/user_item_lists.h"
@@ -45,22 +46,8 @@ double full_rank_reciprocal(std::span<const float> scores, std::span<const std::
   return 1.0 / static_cast<double>(ahead + 1);
 }
 
-struct RankedUser {
-  std::uint32_t user = 0;
-  bool cold = false;          // no training history
-  bool by_fallback = false;   // ranked by the fallback instead of the model
-};
-
-// Everything the per-user pass produces, indexed by position in the ranked-user list.
-struct PerUser {
-  std::size_t width = 0, max_k = 0, num_ks = 0;
-  std::vector<double> metrics;               // users x width
-  std::vector<std::uint32_t> top;            // users x max_k
-  std::vector<std::uint32_t> top_len;        // list length (< max_k for tiny catalogues)
-  std::vector<std::uint32_t> cold_relevant;  // relevant items unseen in training
-  std::vector<std::uint32_t> cold_hits;      // users x ks: cold relevant items in top-K
-  std::vector<double> serendipity;           // users x ks
-};
+using eval_detail::PerUser;
+using eval_detail::RankedUser;
 
 const std::vector<std::uint32_t>& part_indices(const Split& split, const std::string& part) {
   if (part == "test") return split.test;
@@ -123,7 +110,12 @@ nlohmann::json prediction_section(const Recommender& model, const Recommender& f
   fallback.score_pairs(fb_users, fb_items, predicted.data() + model_users.size());
   std::vector<float> labels = model_labels;
   labels.insert(labels.end(), fb_labels.begin(), fb_labels.end());
-  const ErrorMetrics errors = prediction_errors(predicted, labels);
+  ErrorMetrics errors = prediction_errors(predicted, labels);
+  if (options.shards) {
+    errors = eval_detail::combine_errors(*options.shards, errors);
+    positives = options.shards->sum(std::uint64_t{positives});
+    negatives = options.shards->sum(std::uint64_t{negatives});
+  }
 
   nlohmann::json out{{"rmse", errors.rmse}, {"mae", errors.mae}, {"pairs", errors.count},
                      {"positives", positives}, {"negatives", negatives},
@@ -161,7 +153,8 @@ nlohmann::json prediction_section(const Recommender& model, const Recommender& f
     fallback.score_pairs(rf_u, rf_i, scores.data() + ru_u.size());
     for (float& s : scores) s = score_to_rating(s, dataset.rating_min, dataset.rating_max);
     r_labels.insert(r_labels.end(), f_labels.begin(), f_labels.end());
-    const ErrorMetrics rating = prediction_errors(scores, r_labels);
+    ErrorMetrics rating = prediction_errors(scores, r_labels);
+    if (options.shards) rating = eval_detail::combine_errors(*options.shards, rating);
     out["rating_rmse"] = rating.rmse;
     out["rating_mae"] = rating.mae;
     out["rating_pairs"] = rating.count;
@@ -192,6 +185,7 @@ nlohmann::json evaluate(const Recommender& model, const Dataset& dataset, const 
     TrainingContext context;
     context.dataset = &dataset;
     context.split = &split;
+    context.shards = options.shards;
     own_fallback->fit(context);
     fallback = own_fallback.get();
   }
@@ -204,6 +198,11 @@ nlohmann::json evaluate(const Recommender& model, const Dataset& dataset, const 
   std::vector<std::size_t> degree(n, 0);  // distinct training users per item
   for (std::uint32_t u = 0; u < train.num_users(); ++u)
     for (std::uint32_t item : train.of(u)) ++degree[item];
+  if (options.shards) {  // users are disjoint across shards: distinct-user counts add up
+    std::vector<std::uint64_t> wide(degree.begin(), degree.end());
+    options.shards->sum(wide);
+    std::copy(wide.begin(), wide.end(), degree.begin());
+  }
 
   std::vector<RankedUser> users;
   std::size_t users_in_part = 0, without_relevant = 0;
@@ -302,6 +301,13 @@ nlohmann::json evaluate(const Recommender& model, const Dataset& dataset, const 
     }
   }
 
+  if (options.shards) {
+    eval_detail::gather_user_results(*options.shards, users, per);
+    std::uint64_t counts[2] = {users_in_part, without_relevant};
+    options.shards->sum(counts, 2);
+    users_in_part = counts[0], without_relevant = counts[1];
+  }
+
   // --- aggregation ------------------------------------------------------------
   RankingMeans all(set), new_users(set), active_users(set);
   for (std::size_t w = 0; w < without_relevant; ++w) all.add_without_relevant();
@@ -368,7 +374,7 @@ nlohmann::json evaluate(const Recommender& model, const Dataset& dataset, const 
     const NoveltyModel novelty(degree, [&] {
       std::size_t trained_users = 0;
       for (std::uint32_t u = 0; u < train.num_users(); ++u) trained_users += train.count(u) > 0;
-      return trained_users;
+      return options.shards ? static_cast<std::size_t>(options.shards->sum(std::uint64_t{trained_users})) : trained_users;
     }());
     nlohmann::json business;
     std::vector<std::uint32_t> pooled;

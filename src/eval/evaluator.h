@@ -23,6 +23,11 @@ struct EvalOptions {
   int threads = 2;
   std::uint64_t seed = 42;     // negative sampling of the prediction labels
   int negatives_per_positive = 4;
+  // Set when the dataset is one user shard of a data-parallel job (a collective:
+  // every shard evaluates). Each shard ranks its own users; their per-user results
+  // and the item statistics are combined, so every shard returns the result one
+  // process computes on all users.
+  ShardCollectives* shards = nullptr;
 };
 
 // The cut-off of the unsuffixed headline values ("map", "coverage", fairness):

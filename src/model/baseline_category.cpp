@@ -15,7 +15,7 @@ void CategoryBaseline::fit(const TrainingContext& context) {
   const Dataset& dataset = *context.dataset;
   const PopularityWeights weights = PopularityWeights::from_config(context.config);
 
-  const auto popularity = weighted_item_popularity(dataset, *context.split, weights);
+  const auto popularity = weighted_item_popularity(dataset, *context.split, weights, 0.0, context.shards);
   const double top = popularity.empty() ? 0.0 : *std::max_element(popularity.begin(), popularity.end());
   popularity_.assign(popularity.size(), 0.0f);
   if (top > 0.0)

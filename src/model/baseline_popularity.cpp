@@ -41,7 +41,8 @@ PopularityWeights PopularityWeights::from_config(const nlohmann::json& config) {
 }
 
 std::vector<double> weighted_item_popularity(const Dataset& dataset, const Split& split,
-                                             const PopularityWeights& weights, double half_life_days) {
+                                             const PopularityWeights& weights, double half_life_days,
+                                             ShardCollectives* shards) {
   std::vector<double> popularity(dataset.num_items(), 0.0);
   const double decay_per_second = half_life_days > 0 ? std::log(2.0) / (half_life_days * 86400.0) : 0.0;
   for (std::uint32_t index : split.train) {
@@ -51,13 +52,14 @@ std::vector<double> weighted_item_popularity(const Dataset& dataset, const Split
       w *= std::exp(-decay_per_second * static_cast<double>(split.train_end_time - x.timestamp));
     popularity[x.item] += w;
   }
+  if (shards) shards->sum(popularity);
   return popularity;
 }
 
 void PopularityBaseline::fit(const TrainingContext& context) {
   if (!context.dataset || !context.split) throw Error("popularity baseline: fit needs a dataset and a split");
   const auto popularity = weighted_item_popularity(*context.dataset, *context.split,
-                                                   PopularityWeights::from_config(context.config));
+                                                   PopularityWeights::from_config(context.config), 0.0, context.shards);
   const double top = popularity.empty() ? 0.0 : *std::max_element(popularity.begin(), popularity.end());
   scores_.assign(popularity.size(), 0.0f);
   if (top > 0.0)

@@ -32,8 +32,10 @@ struct PopularityWeights {
 // With half_life_days > 0 an event counts 2^(-age / half-life), its age taken
 // before split.train_end_time: the recent popularity that a model trained with
 // data.recency_half_life_days falls back to (the popularity baseline counts all).
+// With `shards` (a collective), summed over every shard.
 std::vector<double> weighted_item_popularity(const Dataset& dataset, const Split& split,
-                                             const PopularityWeights& weights, double half_life_days = 0.0);
+                                             const PopularityWeights& weights, double half_life_days = 0.0,
+                                             ShardCollectives* shards = nullptr);
 
 // The category set of every item, used by the category baseline and by the
 // diversity metric: the item attribute "category", else "genre" (every genre of a

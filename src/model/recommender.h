@@ -32,6 +32,9 @@ struct TrainingContext {
   nlohmann::json config;                 // the merged configuration (configs/default.yaml layout)
   std::uint64_t seed = 42;
   int threads = 2;
+  // Set when the dataset is one user shard of a data-parallel job: fit() then
+  // combines item statistics over every shard (a collective: every shard fits).
+  ShardCollectives* shards = nullptr;
 };
 
 class Recommender {

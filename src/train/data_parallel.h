@@ -29,7 +29,7 @@ class DataParallel {
 
   // Sum of a count over every rank.
   virtual std::uint64_t sum(std::uint64_t local) = 0;
-  // Largest of a count over every rank.
+  // Largest of a count over every rank (the longest shard decides the steps per epoch).
   virtual std::uint64_t max(std::uint64_t local) = 0;
   // One synchronous step. `batch` is this rank's part of the global batch and may be
   // empty (a shard that ran out). Returns the global mean loss; *global_samples

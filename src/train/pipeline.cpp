@@ -15,6 +15,7 @@
 #include "core/timeparse.h"
 #include "data/features.h"
 #include "data/negative_sampling.h"
+#include "data/sharded_dataset.h"
 #include "eval/evaluator.h"
 #include "eval/result_report.h"
 #include "model/baselines.h"
@@ -22,6 +23,7 @@
 #include "train/config.h"
 #include "train/model_bundle.h"
 #include "train/neural_recommender.h"
+#include "train/sharded_training.h"
 
 namespace hybridrec {
 
@@ -50,31 +52,37 @@ std::vector<std::string> baseline_names(const nlohmann::json& config) {
   return {"popularity", "category", "random"};
 }
 
-nlohmann::json training_data_summary(const Dataset& dataset, const Split& split) {
+// Sharded: over every shard (a collective).
+nlohmann::json training_data_summary(const Dataset& dataset, const Split& split, ShardCollectives* shards) {
   std::int64_t lo = INT64_MAX, hi = INT64_MIN;
   for (auto idx : split.train) {
     lo = std::min(lo, dataset.interactions[idx].timestamp);
     hi = std::max(hi, dataset.interactions[idx].timestamp);
   }
+  if (shards) lo = shards->min(lo), hi = shards->max(hi);
+  const std::size_t train = part_size(split.train, shards);
   return {{"path", std::filesystem::absolute(dataset.path).string()},
           {"format", dataset.format},
-          {"start_date", split.train.empty() ? "" : iso_date(lo)},
-          {"end_date", split.train.empty() ? "" : iso_date(hi)},
-          {"num_samples", split.train.size()},
+          {"start_date", train == 0 ? "" : iso_date(lo)},
+          {"end_date", train == 0 ? "" : iso_date(hi)},
+          {"num_samples", train},
           {"num_users", dataset.num_users()},
           {"num_items", dataset.num_items()},
-          {"num_interactions", dataset.interactions.size()}};
+          {"num_interactions", shards ? shards->sum(std::uint64_t{dataset.interactions.size()})
+                                      : dataset.interactions.size()}};
 }
 
 // One evaluation part (validation or test) restricted to a seeded sample of its
 // users, so evaluation stays affordable on large catalogues: per-epoch validation
 // only steers early stopping; a sampled test part is for scale runs and is opt-in.
+// Sharded, the sample is drawn from every shard's users (the same on every shard).
 Split sample_part_users(const Dataset& dataset, const Split& split, std::vector<std::uint32_t> Split::*part,
-                        std::size_t max_users, std::uint64_t seed) {
+                        std::size_t max_users, std::uint64_t seed, ShardCollectives* shards) {
   std::vector<std::uint32_t> users;
   for (auto idx : split.*part) users.push_back(dataset.interactions[idx].user);
   std::sort(users.begin(), users.end());
   users.erase(std::unique(users.begin(), users.end()), users.end());
+  if (shards) users = union_of_users(users, *shards);
   if (max_users == 0 || users.size() <= max_users) return split;
   Rng rng(seed);
   rng.shuffle(users.begin(), users.end());
@@ -92,14 +100,17 @@ Split sample_part_users(const Dataset& dataset, const Split& split, std::vector<
 // the network trained on (cold ones go through the "unknown" rows only when
 // scoring), with negatives drawn once so every epoch is measured on the same
 // batch. At most max_positives positives (a seeded sample) keep it cheap.
+// Sharded: this shard's validation positives, `global_seen` the items trained on any shard.
 Batch validation_loss_batch(const Dataset& dataset, const Split& val_split, const ModelBundle& bundle,
-                            const TrainingConfig& tc, const NegativeDraw& draw, std::size_t max_positives) {
+                            const TrainingConfig& tc, const NegativeDraw& draw, std::size_t max_positives,
+                            const SeenMasks* global_seen) {
   Split as_train = val_split;
   as_train.train = val_split.validation;
   std::vector<Positive> positives = collect_positives(dataset, as_train, tc.event_weights);
   std::vector<bool> item_trained(dataset.num_items(), false);
   for (const auto& items : bundle.seen)
     for (auto i : items) item_trained[i] = true;
+  if (global_seen) item_trained = global_seen->items;
   std::erase_if(positives, [&](const Positive& p) {
     const auto& mine = bundle.seen[p.user];
     return mine.empty() || mine.size() >= dataset.num_items() || !item_trained[p.item];
@@ -206,33 +217,42 @@ TrainResult run_training(const TrainRequest& request) {
       path != "auto" && path != "content" && path != "popularity")
     throw ConfigError("model.cold_user_path must be auto, content or popularity (got '" + path + "')");
 
-  Dataset dataset = load_dataset(request.data, request.load);
+  ShardCollectives* shards = request.data_parallel ? request.shards : nullptr;
+  ShardLoadReport held;
+  Dataset dataset = shards ? load_dataset_shard(request.data, request.load, *shards, &held)
+                           : load_dataset(request.data, request.load);
   progress.log(fmt::format("loaded {} ({}): {} interactions, {} users, {} items", request.data.string(), dataset.format,
-                           dataset.interactions.size(), dataset.num_users(), dataset.num_items()));
-  Split split = make_split(dataset, split_config_from(config));
-  progress.log(fmt::format("split {}: train {}, validation {}, test {}", split.config.strategy, split.train.size(),
-                           split.validation.size(), split.test.size()));
+                           shards ? held.total : dataset.interactions.size(), dataset.num_users(), dataset.num_items()));
+  if (shards)
+    progress.log(fmt::format("sharded by user over {} ranks: interactions held per rank {}", shards->shards(),
+                             fmt::join(held.held_per_shard, ", ")));
+  Split split = make_split(dataset, split_config_from(config), shards);
+  progress.log(fmt::format("split {}: train {}, validation {}, test {}", split.config.strategy,
+                           part_size(split.train, shards), part_size(split.validation, shards),
+                           part_size(split.test, shards)));
 
-  FeatureBuilder builder = FeatureBuilder::fit(dataset, split);
-  FeatureSet features = builder.transform(dataset, split);
+  FeatureBuilder builder = FeatureBuilder::fit(dataset, split, {}, shards);
+  FeatureSet features = builder.transform(dataset, split, shards);
 
-  TrainingContext ctx{&dataset, &split, &features, config, tc.seed, tc.threads};
+  TrainingContext ctx{&dataset, &split, &features, config, tc.seed, tc.threads, shards};
   std::map<std::string, std::unique_ptr<Recommender>> baselines;
   DataParallel* dp = request.data_parallel;
   const bool root = !dp || dp->is_root();
-  for (const auto& name : root ? baseline_names(config) : std::vector<std::string>{}) {
+  const bool evaluates = root || shards;  // sharded, every rank evaluates its own users
+  for (const auto& name : evaluates ? baseline_names(config) : std::vector<std::string>{}) {
     baselines[name] = make_baseline(name);
     baselines[name]->fit(ctx);
   }
-  if (root && !baselines.count("popularity")) {
+  if (evaluates && !baselines.count("popularity")) {
     baselines["popularity"] = make_baseline("popularity");
     baselines["popularity"]->fit(ctx);
   }
-  const Recommender* popularity = root ? baselines["popularity"].get() : nullptr;
+  const Recommender* popularity = evaluates ? baselines["popularity"].get() : nullptr;
 
   ModelBundle bundle;
   bundle.config = config;
-  bundle.config["training_data"] = training_data_summary(dataset, split);
+  bundle.config["training_data"] = training_data_summary(dataset, split, shards);
+  if (shards) bundle.config["training_data"]["interactions_per_rank"] = held.held_per_shard;
   bundle.config["split"] = {{"strategy", split.config.strategy},
                             {"train_ratio", split.config.train_ratio},
                             {"val_ratio", split.config.val_ratio},
@@ -245,7 +265,7 @@ TrainResult run_training(const TrainRequest& request) {
   {
     // The model's own fallback (users it cannot personalise) follows its recency setting.
     auto pop = weighted_item_popularity(dataset, split, PopularityWeights::from_config(config),
-                                        neural ? tc.recency_half_life_days : 0.0);
+                                        neural ? tc.recency_half_life_days : 0.0, shards);
     bundle.popularity.assign(pop.begin(), pop.end());
   }
 
@@ -261,40 +281,55 @@ TrainResult run_training(const TrainRequest& request) {
     Network& net = *bundle.network;
     auto positives = collect_positives(dataset, split, tc.event_weights, tc.recency_half_life_days,
                                        tc.recency_by_sampling);
-    if (dp) positives = shard_positives(positives, dp->rank(), dp->size());
+    if (dp && !shards) positives = shard_positives(positives, dp->rank(), dp->size());  // sharded: already its own
+    std::optional<SeenMasks> global_seen;
+    if (shards) global_seen = seen_masks_over_shards(bundle, *shards);
+    auto mark_seen = [&] {  // the same masks on every rank: the replicas must stay identical
+      global_seen ? net.set_seen(global_seen->users, global_seen->items) : bundle.mark_seen_on_network();
+    };
     NegativeSampler sampler(bundle.seen, dataset.num_items());
     NegativeDraw draw = [&sampler](std::uint32_t user, Rng& rng) { return sampler.sample(user, rng); };
     EvalOptions val_options = eval_options(config, "validation", true);
+    val_options.shards = shards;
     const std::size_t max_val_users =
         config.contains("evaluation") ? config["evaluation"].value("validation_users", std::size_t{20000}) : 20000;
-    const Split val_split = sample_part_users(dataset, split, &Split::validation, max_val_users, tc.seed);
+    const Split val_split = sample_part_users(dataset, split, &Split::validation, max_val_users, tc.seed, shards);
     // ncf ranks users without history by its own popularity; a hybrid's content
     // path serves them while training (model.cold_user_path is decided after).
     neural_view = type == "ncf" ? std::make_unique<NeuralRecommender>(net, bundle.seen, bundle.popularity)
                                 : std::make_unique<NeuralRecommender>(net);
     ValidationFn validate;  // empty: no validation part, so no early stopping (never peek at test)
-    if (split.validation.empty())
+    if (part_size(split.validation, shards) == 0)
       progress.log("note: the split has no validation part; training runs all epochs and keeps the last");
     else
-      validate = [&, val_loss_batch = validation_loss_batch(dataset, val_split, bundle, tc, draw, 20000)](
+      validate = [&, val_loss_batch = validation_loss_batch(dataset, val_split, bundle, tc, draw,
+                                                            shards ? 20000 / shards->shards() : 20000,
+                                                            global_seen ? &*global_seen : nullptr)](
                      const Network& trained) {
-        bundle.mark_seen_on_network();  // the unknown rows follow the trained rows each epoch (every rank)
-        if (!root) return nlohmann::json();  // rank 0 alone validates
+        mark_seen();  // the unknown rows follow the trained rows each epoch (every rank)
+        if (!evaluates) return nlohmann::json();  // rank 0 alone validates
         nlohmann::json r = evaluate(*neural_view, dataset, val_split, val_options, popularity);
         nlohmann::json ranking = r.at("ranking");
-        if (val_loss_batch.size() > 0) ranking["loss"] = trained.evaluate_loss(val_loss_batch, tc.loss);
-        return ranking;  // the trainer records each key as val_<key>: val_ndcg@10, val_loss
+        if (shards) {  // the mean loss over every shard's validation pairs
+          double sums[2] = {0.0, static_cast<double>(val_loss_batch.size())};
+          if (val_loss_batch.size() > 0) sums[0] = trained.evaluate_loss(val_loss_batch, tc.loss) * sums[1];
+          shards->sum(sums, 2);
+          if (sums[1] > 0) ranking["loss"] = sums[0] / sums[1];
+        } else if (val_loss_batch.size() > 0) {
+          ranking["loss"] = trained.evaluate_loss(val_loss_batch, tc.loss);
+        }
+        return root ? ranking : nlohmann::json();  // the trainer records each key as val_<key>: val_ndcg@10, val_loss
       };
     Trainer trainer(net, tc, progress);
     if (request.on_epoch) trainer.set_epoch_callback(request.on_epoch);
     if (request.stop_after_epoch) trainer.set_stop_predicate(request.stop_after_epoch);
     trainer.set_data_parallel(dp);
     result.outcome = trainer.fit(positives, draw, validate, request.out / "checkpoint", request.resume);
-    bundle.mark_seen_on_network();
+    mark_seen();
     if (type == "hybrid") {
       std::string path = config["model"].value("cold_user_path", std::string("auto"));
       if (path == "auto")
-        path = root && !split.validation.empty()
+        path = evaluates && part_size(split.validation, shards) > 0  // sharded: every rank evaluates
                    ? choose_cold_user_path(bundle, dataset, val_split, val_options, popularity, progress)
                    : "content";
       bundle.config["model"]["cold_user_path"] = path;
@@ -310,16 +345,17 @@ TrainResult run_training(const TrainRequest& request) {
     evaluated = baselines[type].get();
   }
   result.history = result.outcome.history;
-  if (!root) return result;  // rank 0 evaluates, saves and reports
+  if (!evaluates) return result;  // rank 0 evaluates, saves and reports
 
   // Test evaluation of the model and every baseline with the same code and options.
   EvalOptions test_options = eval_options(config, "test", false);
+  test_options.shards = shards;
   progress.log("evaluating on the test part...");
   const std::size_t max_test_users =
       config.contains("evaluation") ? config["evaluation"].value("test_users", std::size_t{0}) : 0;
   std::optional<Split> sampled_test;  // a copy only when sampling (the split can be large)
   if (max_test_users > 0) {
-    sampled_test = sample_part_users(dataset, split, &Split::test, max_test_users, tc.seed + 1);
+    sampled_test = sample_part_users(dataset, split, &Split::test, max_test_users, tc.seed + 1, shards);
     progress.log(fmt::format("test part: a seeded sample of {} users (evaluation.test_users)", max_test_users));
   }
   const Split& test_split = sampled_test ? *sampled_test : split;
@@ -337,7 +373,9 @@ TrainResult run_training(const TrainRequest& request) {
                                {"stop_reason", result.outcome.stop_reason},
                                {"resumed", result.outcome.resumed}};
   result.data_summary = bundle.config["training_data"];
-  result.data_summary["split"] = split_statistics(dataset, split);
+  result.data_summary["split"] = split_statistics(dataset, split, shards);
+  if (shards) bundle.seen = gather_seen_items(bundle.seen, *shards);  // serving excludes every user's items
+  if (!root) return result;  // sharded ranks took part in the collectives above; rank 0 saves
 
   bundle.save(request.out);
   write_json_atomic(request.out / "metrics.json", result.report);

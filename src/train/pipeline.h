@@ -33,6 +33,10 @@ struct TrainRequest {
   // data-parallel job (train/data_parallel.h). Ranks other than 0 train their shard
   // and return after training with only `outcome` filled in.
   DataParallel* data_parallel = nullptr;
+  // With data_parallel: each rank loads only its user shard of the interactions
+  // (data/sharded_dataset.h) and global statistics go through these collectives.
+  // Null: every rank loads everything and trains on every N-th positive.
+  ShardCollectives* shards = nullptr;
 };
 
 struct TrainResult {

@@ -56,7 +56,10 @@ TEST(ShardEmbeddings, TwoRanksEqualReplicatedWithHalfTheTablesAndResumeAfterAKil
   auto dir = hybridrec::testing::scratch_dir("shard-emb");
   const std::string shop = make_shop(dir);
   const int epochs = 3;
-  Output replicated = shell(launcher(mpirun, 2) + kBinary + train_args(shop, dir / "rep", epochs));
+  // The baseline is replicated in both senses: tables and data (--shard-embeddings
+  // loads the whole dataset on every rank; see distributed.shard_data).
+  Output replicated = shell(launcher(mpirun, 2) + kBinary + train_args(shop, dir / "rep", epochs) +
+                            " --set distributed.shard_data=false");
   ASSERT_EQ(replicated.status, 0) << replicated.text;
   Output sharded = shell(launcher(mpirun, 2) + kBinary + train_args(shop, dir / "shard", epochs) + " --shard-embeddings");
   ASSERT_EQ(sharded.status, 0) << sharded.text;
@@ -105,7 +108,8 @@ TEST(ShardEmbeddings, ThreeRanksWithIdDropoutEqualReplicated) {
   auto dir = hybridrec::testing::scratch_dir("shard-emb3");
   const std::string shop = make_shop(dir);
   const std::string extra = " --set model.id_dropout_rate=0.2";
-  Output replicated = shell(launcher(mpirun, 3) + kBinary + train_args(shop, dir / "rep", 2) + extra);
+  Output replicated = shell(launcher(mpirun, 3) + kBinary + train_args(shop, dir / "rep", 2) + extra +
+                            " --set distributed.shard_data=false");
   ASSERT_EQ(replicated.status, 0) << replicated.text;
   Output sharded = shell(launcher(mpirun, 3) + kBinary + train_args(shop, dir / "shard", 2) + extra +
                          " --set distributed.shard_embeddings=true");
