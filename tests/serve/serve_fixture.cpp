@@ -25,6 +25,11 @@ TrainRequest small_training(const std::filesystem::path& root, const std::string
   r.config["training"]["num_epochs"] = 2;
   r.config["training"]["early_stopping_patience"] = 0;
   r.config["training"]["seed"] = seed;
+  // The tests exercise the content path for cold users and compare the candidate
+  // stage with exact scoring on a fully trained two-epoch model: keep every positive
+  // in every epoch and the content path whatever validation would pick.
+  r.config["data"]["recency_half_life_days"] = 0;
+  r.config["model"]["cold_user_path"] = "content";
   r.config["evaluation"]["baselines"] = nlohmann::json::array();
   r.out = root / out;
   r.progress = Progress::Mode::Quiet;
