@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "data/features.h"
-#include "data/generator.h"
+#include "generated_shop.h"
 #include "data/sharded_dataset.h"
 #include "data/split.h"
 #include "eval/evaluator.h"
@@ -126,9 +126,7 @@ std::vector<View> compute_sharded(const std::filesystem::path& shop, int ranks) 
 
 std::filesystem::path make_shop() {
   auto dir = testing::scratch_dir("shop");
-  GeneratorConfig g;
-  g.users = 300, g.items = 90, g.interactions = 9000, g.seed = 11;
-  write_shop(generate_shop(g), dir);
+  hybridrec::testing::write_generated_shop(dir, 300, 90, 9000, 11);
   return dir;
 }
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "data/generator.h"
+#include "generated_shop.h"
 #include "test_support.h"
 #include "train/config.h"
 #include "train/tracked_training.h"
@@ -27,12 +27,7 @@ inline TrainedWorkspace train_small_workspace() {
   std::filesystem::remove_all(t.root);
   std::filesystem::create_directories(t.root);
   t.workspace = t.root / "workspace";
-  GeneratorConfig g;
-  g.users = 300;
-  g.items = 120;
-  g.interactions = 8000;
-  g.seed = 3;
-  write_shop(generate_shop(g), t.root / "shop");
+  hybridrec::testing::write_generated_shop(t.root / "shop", 300, 120, 8000, 3);
   auto request = [&](const std::string& type) {
     TrainRequest r;
     r.data = t.root / "shop";

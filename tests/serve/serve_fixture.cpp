@@ -1,4 +1,4 @@
-#include "data/generator.h"
+#include "generated_shop.h"
 #include "train/config.h"
 #include "train/tracked_training.h"
 #include "serve_fixture.h"
@@ -52,12 +52,7 @@ const std::filesystem::path& template_workspace() {
     if (!std::filesystem::exists(root / ".complete")) {
       std::filesystem::remove_all(root);
       std::filesystem::create_directories(root);
-      GeneratorConfig g;
-      g.users = 300;
-      g.items = 120;
-      g.interactions = 12000;
-      g.seed = 5;
-      write_shop(generate_shop(g), root / "shop");
+      hybridrec::testing::write_generated_shop(root / "shop", 300, 120, 12000, 5);
       TrackingOptions t;
       t.workspace = root / "workspace";
       t.promote = true;

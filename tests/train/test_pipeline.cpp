@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "core/atomic_file.h"
-#include "data/generator.h"
+#include "generated_shop.h"
 #include "model/safetensors.h"
 #include "test_support.h"
 #include "train/config.h"
@@ -19,12 +19,7 @@ namespace {
 
 std::filesystem::path small_shop(const std::string& name) {
   auto dir = hybridrec::testing::scratch_dir(name);
-  GeneratorConfig g;
-  g.users = 300;
-  g.items = 120;
-  g.interactions = 12000;
-  g.seed = 5;
-  write_shop(generate_shop(g), dir / "shop");
+  hybridrec::testing::write_generated_shop(dir / "shop", 300, 120, 12000, 5);
   return dir;
 }
 

@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 
 #include "../store/store_test_support.h"
-#include "data/generator.h"
+#include "generated_shop.h"
 #include "tune/study_store.h"
 
 namespace hybridrec::testing {
@@ -24,12 +24,7 @@ fs::path shop_dir() {
   static const fs::path dir = [] {
     fs::path d = fs::temp_directory_path() / "hybridrec-tests" / "tune-shop";
     if (!fs::exists(d / "interactions.csv")) {
-      GeneratorConfig g;
-      g.users = 150;
-      g.items = 60;
-      g.interactions = 4000;
-      g.seed = 3;
-      write_shop(generate_shop(g), d);
+      hybridrec::testing::write_generated_shop(d, 150, 60, 4000, 3);
     }
     return d;
   }();
