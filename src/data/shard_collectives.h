@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/byte_buffer.h"
+
 namespace hybridrec {
 
 class ShardCollectives {
@@ -24,6 +26,11 @@ class ShardCollectives {
   virtual void min(std::int64_t* data, std::size_t n) = 0;
   // Every shard's bytes concatenated in shard order, on every shard.
   virtual std::vector<char> gather_all(const std::vector<char>& mine) = 0;
+  // The same for plain values: every shard's values concatenated in shard order.
+  template <class T>
+  std::vector<T> gather_all_values(const std::vector<T>& mine) {
+    return values_of<T>(gather_all(bytes_of(mine)));
+  }
 
   void sum(std::vector<double>& v) { sum(v.data(), v.size()); }
   void sum(std::vector<std::uint64_t>& v) { sum(v.data(), v.size()); }

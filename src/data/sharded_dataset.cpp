@@ -1,7 +1,6 @@
 #include "data/sharded_dataset.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/error.h"
 
@@ -9,14 +8,10 @@ namespace hybridrec {
 
 namespace {
 
+// One value from every shard, in shard order.
 template <class T>
 std::vector<T> gather_values(ShardCollectives& shards, const T& mine) {
-  std::vector<char> bytes(sizeof(T));
-  std::memcpy(bytes.data(), &mine, sizeof(T));
-  const std::vector<char> all = shards.gather_all(bytes);
-  std::vector<T> out(all.size() / sizeof(T));
-  std::memcpy(out.data(), all.data(), out.size() * sizeof(T));
-  return out;
+  return shards.gather_all_values(std::vector<T>{mine});
 }
 
 std::uint64_t fingerprint(const IdMap& map) {

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "core/error.h"
-#include "dist/byte_buffer.h"
+#include "core/byte_buffer.h"
 
 namespace hybridrec::dist {
 

@@ -29,10 +29,9 @@ std::uint64_t MpiDataParallel::sum(std::uint64_t local) {
 }
 
 std::uint64_t MpiDataParallel::max(std::uint64_t local) {
-  std::vector<std::uint64_t> each(static_cast<std::size_t>(comm_.size()), 0);  // one slot per rank, summed
-  each[static_cast<std::size_t>(comm_.rank())] = local;
-  comm_.allreduce_sum(each.data(), each.size());
-  return *std::max_element(each.begin(), each.end());
+  auto value = static_cast<std::int64_t>(local);  // counts: far below 2^63
+  comm_.allreduce_max(&value, 1);
+  return static_cast<std::uint64_t>(value);
 }
 
 float MpiDataParallel::train_step(Network& network, const Batch& batch, Loss loss, std::uint64_t dropout_seed,

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "dist/byte_buffer.h"
+#include "core/byte_buffer.h"
 #include "model/adam.h"
 
 namespace hybridrec::dist {

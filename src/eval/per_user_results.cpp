@@ -6,25 +6,12 @@
 #include <numeric>
 #include <tuple>
 
+#include "core/byte_buffer.h"
 #include "core/error.h"
 
 namespace hybridrec::eval_detail {
 
 namespace {
-
-template <class T>
-void put(std::vector<char>& out, const T* data, std::size_t n) {
-  const auto* bytes = reinterpret_cast<const char*>(data);
-  out.insert(out.end(), bytes, bytes + n * sizeof(T));
-}
-
-template <class T>
-void take(const char*& in, std::vector<T>& out, std::size_t n) {
-  const std::size_t at = out.size();
-  out.resize(at + n);
-  std::memcpy(out.data() + at, in, n * sizeof(T));
-  in += n * sizeof(T);
-}
 
 // One user's record: id, flags, then each PerUser array's slice for the user.
 std::size_t record_bytes(const PerUser& p) {
@@ -38,15 +25,15 @@ void gather_user_results(ShardCollectives& shards, std::vector<RankedUser>& user
   std::vector<char> mine;
   mine.reserve(users.size() * record_bytes(per));
   for (std::size_t pos = 0; pos < users.size(); ++pos) {
-    put(mine, &users[pos].user, 1);
+    append(mine, &users[pos].user, 1);
     const char flags[2] = {static_cast<char>(users[pos].cold), static_cast<char>(users[pos].by_fallback)};
-    put(mine, flags, 2);
-    put(mine, &per.metrics[pos * per.width], per.width);
-    put(mine, &per.top[pos * per.max_k], per.max_k);
-    put(mine, &per.top_len[pos], 1);
-    put(mine, &per.cold_relevant[pos], 1);
-    put(mine, &per.cold_hits[pos * per.num_ks], per.num_ks);
-    put(mine, &per.serendipity[pos * per.num_ks], per.num_ks);
+    append(mine, flags, 2);
+    append(mine, &per.metrics[pos * per.width], per.width);
+    append(mine, &per.top[pos * per.max_k], per.max_k);
+    append(mine, &per.top_len[pos], 1);
+    append(mine, &per.cold_relevant[pos], 1);
+    append(mine, &per.cold_hits[pos * per.num_ks], per.num_ks);
+    append(mine, &per.serendipity[pos * per.num_ks], per.num_ks);
   }
   const std::vector<char> all = shards.gather_all(mine);
   const std::size_t record = record_bytes(per);
@@ -62,12 +49,12 @@ void gather_user_results(ShardCollectives& shards, std::vector<RankedUser>& user
     got[pos].cold = in[4] != 0;
     got[pos].by_fallback = in[5] != 0;
     in += sizeof(std::uint32_t) + 2;
-    take(in, g.metrics, g.width);
-    take(in, g.top, g.max_k);
-    take(in, g.top_len, 1);
-    take(in, g.cold_relevant, 1);
-    take(in, g.cold_hits, g.num_ks);
-    take(in, g.serendipity, g.num_ks);
+    take_into(in, g.metrics, g.width);
+    take_into(in, g.top, g.max_k);
+    take_into(in, g.top_len, 1);
+    take_into(in, g.cold_relevant, 1);
+    take_into(in, g.cold_hits, g.num_ks);
+    take_into(in, g.serendipity, g.num_ks);
   }
 
   // A single process lists users by index with the fallback users moved last.

@@ -1,8 +1,8 @@
 #include <algorithm>
-#include <cmath>
 #include <string>
 
 #include "core/error.h"
+#include "data/recency.h"
 #include "model/baselines.h"
 
 namespace hybridrec {
@@ -44,13 +44,10 @@ std::vector<double> weighted_item_popularity(const Dataset& dataset, const Split
                                              const PopularityWeights& weights, double half_life_days,
                                              ShardCollectives* shards) {
   std::vector<double> popularity(dataset.num_items(), 0.0);
-  const double decay_per_second = half_life_days > 0 ? std::log(2.0) / (half_life_days * 86400.0) : 0.0;
+  const RecencyDecay decay(half_life_days, split.train_end_time);
   for (std::uint32_t index : split.train) {
     const Interaction& x = dataset.interactions[index];
-    double w = weights.of(x.event);
-    if (decay_per_second > 0)
-      w *= std::exp(-decay_per_second * static_cast<double>(split.train_end_time - x.timestamp));
-    popularity[x.item] += w;
+    popularity[x.item] += weights.of(x.event) * decay.at(x.timestamp);
   }
   if (shards) shards->sum(popularity);
   return popularity;

@@ -142,7 +142,7 @@ RecommendAnswer ServedModel::recommend(const RecommendQuery& q) const {
   if (index) {
     const bool cold = *index >= bundle_.seen.size() || bundle_.seen[*index].empty();
     if (q.exclude_seen && *index < bundle_.seen.size()) exclude = bundle_.seen[*index];
-    if (cold && (bundle_.cold_users_by_popularity() || !bundle_.recommender->serves_cold_users())) {
+    if (cold && bundle_.cold_users_by_popularity()) {
       answer.served_by = "popularity";
       ranked = popularity_;
     } else {

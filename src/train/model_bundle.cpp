@@ -153,9 +153,10 @@ void ModelBundle::mark_seen_on_network() const {
 }
 
 bool ModelBundle::cold_users_by_popularity() const {
-  if (!network) return false;  // a baseline ranks every user itself
-  const auto& m = config.at("model");
-  return !network->serves_cold_users() || m.value("cold_user_path", std::string("auto")) == "popularity";
+  if (network && (!network->serves_cold_users() ||
+                  config.at("model").value("cold_user_path", std::string("auto")) == "popularity"))
+    return true;
+  return recommender && !recommender->serves_cold_users();  // e.g. the category baseline
 }
 
 std::vector<ScoredItem> ModelBundle::recommend(std::uint32_t user, std::size_t k, std::string* path) const {
@@ -163,7 +164,7 @@ std::vector<ScoredItem> ModelBundle::recommend(std::uint32_t user, std::size_t k
   const bool cold = user >= seen.size() || seen[user].empty();
   std::span<const std::uint32_t> exclude;
   if (user < seen.size()) exclude = seen[user];
-  if (cold && (cold_users_by_popularity() || !recommender->serves_cold_users())) {
+  if (cold && cold_users_by_popularity()) {
     if (path) *path = "popularity";
     return top_k(popularity, k, exclude);
   }

@@ -38,8 +38,9 @@ struct ModelBundle {
   // `seen`), so unseen ones are routed to its "unknown" rows.
   void mark_seen_on_network() const;
   // Users without training history are ranked by `popularity`, not by the model:
-  // a network without a cold path (ncf), or a hybrid whose content path lost to
-  // popularity on the validation part's new users (model.cold_user_path).
+  // a network without a cold path (ncf), a hybrid whose content path lost to
+  // popularity on the validation part's new users (model.cold_user_path), or a
+  // recommender that cannot rank them.
   bool cold_users_by_popularity() const;
   // Loads and checks every file; errors name the folder and the file.
   static ModelBundle load(const std::filesystem::path& dir);

@@ -16,7 +16,6 @@ NeuralRecommender::NeuralRecommender(const Network& network, const std::vector<s
   popularity_.resize(popularity.size(), 0.0f);
   if (top > 0.0f)
     for (std::size_t i = 0; i < popularity.size(); ++i) popularity_[i] = popularity[i] / top;
-  cold_by_popularity_ = true;
 }
 
 void NeuralRecommender::fit(const TrainingContext&) {
@@ -25,11 +24,11 @@ void NeuralRecommender::fit(const TrainingContext&) {
 }
 
 bool NeuralRecommender::by_popularity(std::uint32_t user) const {
-  return cold_by_popularity_ && (user >= seen_->size() || (*seen_)[user].empty());
+  return !popularity_.empty() && (user >= seen_->size() || (*seen_)[user].empty());
 }
 
 void NeuralRecommender::score_all(std::span<const std::uint32_t> users, float* out) const {
-  if (!cold_by_popularity_) return network_.score_all(users, out);
+  if (popularity_.empty()) return network_.score_all(users, out);
   // The network scores the known users in one call (it batches them); cold ones
   // get the popularity row.
   std::vector<std::uint32_t> known;
@@ -55,7 +54,7 @@ void NeuralRecommender::score_all(std::span<const std::uint32_t> users, float* o
 void NeuralRecommender::score_pairs(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items,
                                     float* out) const {
   network_.predict(users, items, out);
-  if (!cold_by_popularity_) return;
+  if (popularity_.empty()) return;
   for (std::size_t k = 0; k < users.size(); ++k)
     if (by_popularity(users[k])) out[k] = popularity_[items[k]];
 }

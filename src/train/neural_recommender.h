@@ -31,15 +31,14 @@ class NeuralRecommender : public Recommender {
   void score_all(std::span<const std::uint32_t> users, float* out) const override;
   void score_pairs(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items,
                    float* out) const override;
-  bool serves_cold_users() const override { return network_.serves_cold_users() || cold_by_popularity_; }
+  bool serves_cold_users() const override { return network_.serves_cold_users() || !popularity_.empty(); }
 
  private:
   bool by_popularity(std::uint32_t user) const;
 
   const Network& network_;
   const std::vector<std::vector<std::uint32_t>>* seen_ = nullptr;
-  std::vector<float> popularity_;  // only for networks without a cold path
-  bool cold_by_popularity_ = false;
+  std::vector<float> popularity_;  // scaled to [0, 1]; empty: the network ranks every user
 };
 
 }  // namespace hybridrec

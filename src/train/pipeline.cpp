@@ -15,6 +15,7 @@
 #include "core/timeparse.h"
 #include "data/features.h"
 #include "data/negative_sampling.h"
+#include "data/recency.h"
 #include "data/sharded_dataset.h"
 #include "eval/evaluator.h"
 #include "eval/result_report.h"
@@ -107,10 +108,14 @@ Batch validation_loss_batch(const Dataset& dataset, const Split& val_split, cons
   Split as_train = val_split;
   as_train.train = val_split.validation;
   std::vector<Positive> positives = collect_positives(dataset, as_train, tc.event_weights);
-  std::vector<bool> item_trained(dataset.num_items(), false);
-  for (const auto& items : bundle.seen)
-    for (auto i : items) item_trained[i] = true;
-  if (global_seen) item_trained = global_seen->items;
+  std::vector<bool> item_trained;
+  if (global_seen) {
+    item_trained = global_seen->items;
+  } else {
+    item_trained.assign(dataset.num_items(), false);
+    for (const auto& items : bundle.seen)
+      for (auto i : items) item_trained[i] = true;
+  }
   std::erase_if(positives, [&](const Positive& p) {
     const auto& mine = bundle.seen[p.user];
     return mine.empty() || mine.size() >= dataset.num_items() || !item_trained[p.item];
@@ -165,8 +170,7 @@ std::vector<Positive> collect_positives(const Dataset& dataset, const Split& spl
                                         double recency_half_life_days, bool by_sampling) {
   // One positive per (user, item) pair, weighted by its strongest event: a
   // purchase after three views is one positive of purchase weight, not four.
-  const std::int64_t newest = split.train_end_time;  // the latest training timestamp (make_split)
-  const double decay_per_second = recency_half_life_days > 0 ? std::log(2.0) / (recency_half_life_days * 86400.0) : 0.0;
+  const RecencyDecay decay(recency_half_life_days, split.train_end_time);  // train_end_time: make_split's newest
   std::unordered_map<std::uint64_t, std::uint32_t> index;
   index.reserve(split.train.size());
   std::vector<Positive> positives;
@@ -176,10 +180,7 @@ std::vector<Positive> collect_positives(const Dataset& dataset, const Split& spl
     float w = event_weights[static_cast<int>(it.event)];
     if (w <= 0.0f) continue;
     float keep = 1.0f;
-    if (decay_per_second > 0) {
-      const auto decay = static_cast<float>(std::exp(-decay_per_second * static_cast<double>(newest - it.timestamp)));
-      (by_sampling ? keep : w) *= decay;
-    }
+    if (decay.active()) (by_sampling ? keep : w) *= static_cast<float>(decay.at(it.timestamp));
     std::uint64_t key = (static_cast<std::uint64_t>(it.user) << 32) | it.item;
     auto [pos, inserted] = index.emplace(key, static_cast<std::uint32_t>(positives.size()));
     if (inserted) {
@@ -213,9 +214,9 @@ TrainResult run_training(const TrainRequest& request) {
   const TrainingConfig tc = TrainingConfig::from_json(config);
   const std::string type = config.at("model").at("type").get<std::string>();
   const bool neural = type == "ncf" || type == "hybrid";
-  if (const std::string path = config.at("model").value("cold_user_path", std::string("auto"));
-      path != "auto" && path != "content" && path != "popularity")
-    throw ConfigError("model.cold_user_path must be auto, content or popularity (got '" + path + "')");
+  const std::string cold_user_path = config.at("model").value("cold_user_path", std::string("auto"));
+  if (cold_user_path != "auto" && cold_user_path != "content" && cold_user_path != "popularity")
+    throw ConfigError("model.cold_user_path must be auto, content or popularity (got '" + cold_user_path + "')");
 
   ShardCollectives* shards = request.data_parallel ? request.shards : nullptr;
   ShardLoadReport held;
@@ -327,7 +328,7 @@ TrainResult run_training(const TrainRequest& request) {
     result.outcome = trainer.fit(positives, draw, validate, request.out / "checkpoint", request.resume);
     mark_seen();
     if (type == "hybrid") {
-      std::string path = config["model"].value("cold_user_path", std::string("auto"));
+      std::string path = cold_user_path;
       if (path == "auto")
         path = evaluates && part_size(split.validation, shards) > 0  // sharded: every rank evaluates
                    ? choose_cold_user_path(bundle, dataset, val_split, val_options, popularity, progress)

@@ -1,25 +1,11 @@
 #include "train/sharded_training.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/error.h"
 #include "train/model_bundle.h"
 
 namespace hybridrec {
-
-namespace {
-std::vector<char> as_bytes(const std::vector<std::uint32_t>& words) {
-  std::vector<char> bytes(words.size() * sizeof(std::uint32_t));
-  std::memcpy(bytes.data(), words.data(), bytes.size());
-  return bytes;
-}
-std::vector<std::uint32_t> as_words(const std::vector<char>& bytes) {
-  std::vector<std::uint32_t> words(bytes.size() / sizeof(std::uint32_t));
-  std::memcpy(words.data(), bytes.data(), words.size() * sizeof(std::uint32_t));
-  return words;
-}
-}  // namespace
 
 SeenMasks seen_masks_over_shards(const ModelBundle& bundle, ShardCollectives& shards) {
   std::vector<std::uint64_t> users(bundle.users.size(), 0), items(bundle.items.size(), 0);
@@ -46,7 +32,7 @@ std::vector<std::vector<std::uint32_t>> gather_seen_items(const std::vector<std:
     packed.push_back(static_cast<std::uint32_t>(mine[u].size()));
     packed.insert(packed.end(), mine[u].begin(), mine[u].end());
   }
-  const std::vector<std::uint32_t> all = as_words(shards.gather_all(as_bytes(packed)));
+  const std::vector<std::uint32_t> all = shards.gather_all_values(packed);
   std::vector<std::vector<std::uint32_t>> seen(mine.size());
   for (std::size_t k = 0; k + 1 < all.size();) {
     const std::uint32_t user = all[k], count = all[k + 1];
@@ -62,7 +48,7 @@ std::size_t part_size(const std::vector<std::uint32_t>& part, ShardCollectives* 
 }
 
 std::vector<std::uint32_t> union_of_users(const std::vector<std::uint32_t>& mine, ShardCollectives& shards) {
-  std::vector<std::uint32_t> all = as_words(shards.gather_all(as_bytes(mine)));
+  std::vector<std::uint32_t> all = shards.gather_all_values(mine);
   std::sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());
   return all;

@@ -57,10 +57,10 @@ double Trainer::run_epoch(int epoch, const std::vector<Positive>& positives, con
     Rng keep_rng(derive_seed(seed, kKeepStream, epoch));
     std::erase_if(order, [&](std::uint32_t k) { return !keep_rng.bernoulli(positives[k].keep); });
   }
-  // Ranks' shards differ in size under sampling: every rank runs the largest's steps.
-  const std::size_t epoch_positives = !sampled_ ? global_positives_ : dp_ ? dp_->sum(order.size()) : order.size();
-  // Without sampling the largest shard is fixed (user shards differ by a few per mille).
-  const std::size_t largest_shard = !sampled_ ? largest_shard_ : dp_ ? dp_->max(order.size()) : order.size();
+  // Ranks' shards differ in size (user shards, recency sampling): every rank runs
+  // the largest one's steps.
+  const std::size_t epoch_positives = dp_ ? dp_->sum(order.size()) : order.size();
+  const std::size_t largest_shard = dp_ ? dp_->max(order.size()) : order.size();
   Rng negative_rng(derive_seed(seed, kNegativeStream, epoch));
 
   const int group = 1 + config_.negatives_per_positive;
@@ -112,7 +112,6 @@ TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const Negative
   TrainOutcome outcome;
   const bool root = !dp_ || dp_->is_root();
   global_positives_ = dp_ ? dp_->sum(positives.size()) : positives.size();
-  largest_shard_ = dp_ ? dp_->max(positives.size()) : positives.size();
   const bool local_sampled =
       std::any_of(positives.begin(), positives.end(), [](const Positive& p) { return p.keep < 1.0f; });
   sampled_ = dp_ ? dp_->sum(local_sampled ? 1 : 0) > 0 : local_sampled;

@@ -77,7 +77,6 @@ class Trainer {
   std::function<bool(const nlohmann::json&)> stop_predicate_;
   DataParallel* dp_ = nullptr;
   std::size_t global_positives_ = 0;  // over every rank
-  std::size_t largest_shard_ = 0;     // the most positives any rank holds
   bool sampled_ = false;              // some positive has keep < 1: epochs draw their positives
 };
 
