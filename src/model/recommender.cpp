@@ -2,7 +2,22 @@
 
 #include <algorithm>
 
+#include "core/error.h"
+
 namespace hybridrec {
+
+void Recommender::score_items(std::uint32_t user, std::span<const std::uint32_t> items, float* out) const {
+  const std::vector<std::uint32_t> users(items.size(), user);
+  score_pairs(users, items, out);
+}
+
+void Recommender::save(const std::filesystem::path&) const {
+  throw Error("model family '" + type() + "' cannot be saved yet");
+}
+
+void Recommender::load(const std::filesystem::path&, const LoadContext&) {
+  throw Error("model family '" + type() + "' cannot be loaded yet");
+}
 
 std::vector<ScoredItem> top_k(std::span<const float> scores, std::size_t k,
                               std::span<const std::uint32_t> exclude_sorted) {

@@ -1,7 +1,10 @@
 #pragma once
-// The one interface every recommender implements: the neural models (ncf, hybrid)
-// and the baselines (popularity, category, random). Evaluation, the CLI and the
-// server only ever talk to this.
+// The one interface every model family implements (docs/design/model-interface.md):
+// fit, score_all, score_pairs, save, load, like implicit's RecommenderBase.
+// Optional abilities (content path, item vectors, item similarity, SGD training
+// through the trainer) are small interfaces of their own (model/abilities.h) that
+// evaluation and serving ask for. Families are made by make_model
+// (model/model_families.h) and nowhere else.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -37,10 +40,23 @@ struct TrainingContext {
   ShardCollectives* shards = nullptr;
 };
 
+// What load() may need besides the folder itself. Loading never needs the
+// training data: a family saves every fitted state it scores with.
+struct LoadContext {
+  const nlohmann::json* config = nullptr;  // the folder's config.json (merged configuration)
+  std::size_t num_users = 0, num_items = 0;
+  const FeatureSet* features = nullptr;    // the bundle's feature tables (hybrid); may be null
+};
+
+class ContentScoring;
+class ItemVectors;
+class ItemSimilarity;
+class SgdTrainable;
+
 class Recommender {
  public:
   virtual ~Recommender() = default;
-  virtual std::string type() const = 0;  // "hybrid", "ncf", "popularity", "category", "random"
+  virtual std::string type() const = 0;  // the family name, as make_model takes it
   virtual void fit(const TrainingContext& context) = 0;
 
   virtual std::size_t num_items() const = 0;
@@ -54,6 +70,23 @@ class Recommender {
   // True when users unseen in training are scored from their features (hybrid);
   // false means evaluation and serving send such users to the popularity fallback.
   virtual bool serves_cold_users() const { return false; }
+  // Scores `items` for one user; the same values score_pairs gives. Families with
+  // a cheaper per-user path (the network's split first layer) override it.
+  virtual void score_items(std::uint32_t user, std::span<const std::uint32_t> items, float* out) const;
+
+  // Writes the fitted state into `dir` (model.safetensors and any family files,
+  // each atomically); load() restores it from the same folder.
+  // TEMPORARY defaults that throw, until every family implements them (#14).
+  virtual void save(const std::filesystem::path& dir) const;
+  virtual void load(const std::filesystem::path& dir, const LoadContext& context);
+
+  // Optional abilities (model/abilities.h); null when the family has none.
+  virtual const ContentScoring* content_scoring() const { return nullptr; }
+  virtual const ItemVectors* item_vectors() const { return nullptr; }
+  virtual const ItemSimilarity* item_similarity() const { return nullptr; }
+  virtual SgdTrainable* sgd_trainable() { return nullptr; }
+  // Threads for scoring (serving sets 1: request threads are the parallelism).
+  virtual void set_threads(int threads) {}
 };
 
 // Top-k items for one user from a score row, skipping `exclude` (sorted ascending).

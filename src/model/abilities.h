@@ -1,0 +1,64 @@
+#pragma once
+// Optional abilities of a model family, each a small interface of its own
+// (docs/design/model-interface.md). Evaluation and serving ask a Recommender for
+// them (content_scoring(), item_vectors(), item_similarity(), sgd_trainable())
+// and fall back when a family has none: popularity for new users, no MMR
+// vectors, exact scoring instead of the candidate stage.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "data/features.h"
+#include "model/recommender.h"
+
+namespace hybridrec {
+
+class Network;
+
+// The content path: every item scored for a user unknown to training, from that
+// user's feature row alone (FeatureBuilder::user_from_attributes).
+class ContentScoring {
+ public:
+  virtual ~ContentScoring() = default;
+  virtual void score_new_user(const float* user_dense, const std::int32_t* user_categorical,
+                              float* out_all_items) const = 0;
+};
+
+// Item vectors: what MMR measures similarity with, and what the approximate
+// candidate stage searches (maximum inner product) before exact re-scoring.
+class ItemVectors {
+ public:
+  virtual ~ItemVectors() = default;
+  // One row per catalogue item (no "unknown" row); MMR uses the cosine of rows.
+  virtual RowMatrix item_embeddings() const = 0;
+  // The candidate stage: an inner-product index over these rows, queried with
+  // candidate_query(user, reference items), finds candidates that score_items
+  // re-scores exactly. For a dot-product family these are its item factors (bias
+  // folded in as an extra column) and the user's factor; for the network, the
+  // item parts of the split first layer and the linearised user query.
+  virtual RowMatrix candidate_item_vectors() const = 0;
+  virtual std::vector<float> candidate_query(std::uint32_t user,
+                                             std::span<const std::uint32_t> reference_items) const = 0;
+};
+
+// A learned item-item similarity (ease, itemknn), for MMR where a family has no
+// item vectors. Symmetric; larger is more similar.
+class ItemSimilarity {
+ public:
+  virtual ~ItemSimilarity() = default;
+  virtual float item_similarity(std::uint32_t a, std::uint32_t b) const = 0;
+};
+
+// Trained step by step by train/Trainer (checkpoints, resume, MPI data
+// parallelism) instead of by fit(): the pipeline calls create_network, trains the
+// network, then the family scores with it.
+class SgdTrainable {
+ public:
+  virtual ~SgdTrainable() = default;
+  // Builds the untrained network for the context's dataset and features.
+  virtual void create_network(const TrainingContext& context) = 0;
+  virtual Network& network() = 0;
+  virtual const Network& network() const = 0;
+};
+
+}  // namespace hybridrec
