@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/progress.h"
+#include "data/positives.h"
 #include "data/readers.h"
 #include "data/split.h"
 #include "model/recommender.h"
@@ -51,12 +52,6 @@ TrainResult run_training(const TrainRequest& request);
 
 // The data: section of the configuration as a SplitConfig.
 SplitConfig split_config_from(const nlohmann::json& config);
-// Event weights of the configuration's data: section, indexed by Event.
-// With recency_half_life_days > 0 each positive's keep probability (or, with
-// by_sampling false, its weight) is also halved per half-life of age before
-// split.train_end_time, the newest training interaction.
-std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const float event_weights[4],
-                                        double recency_half_life_days = 0.0, bool by_sampling = true);
 
 // Rebuilds a baseline recorded in a model folder's config.json by loading the
 // recorded data and refitting on the recorded split (baselines train in seconds).

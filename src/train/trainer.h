@@ -11,21 +11,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/progress.h"
+#include "data/positives.h"
 #include "model/network.h"
 #include "train/config.h"
 #include "train/data_parallel.h"
 
 namespace hybridrec {
 
-// One observed (user, item) pair; weight from the configured event weights.
-struct Positive {
-  std::uint32_t user = 0;
-  std::uint32_t item = 0;
-  float weight = 1.0f;
-  // Probability that an epoch trains on it (data.recency_half_life_days with
-  // recency_mode sample); drawn afresh every epoch from the run's seed.
-  float keep = 1.0f;
-};
 
 // Draws an item the user has not interacted with in training.
 using NegativeDraw = std::function<std::uint32_t(std::uint32_t user, class Rng& rng)>;

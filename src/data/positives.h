@@ -1,0 +1,31 @@
+#pragma once
+// The training positives every family learns from: one per (user, item) pair of
+// split.train, weighted by its strongest event (data.event_weights) and, with a
+// recency half-life, decayed by age. The networks sample negatives around them;
+// the closed-form families build their user x item matrix from them.
+#include <cstdint>
+#include <vector>
+
+#include "data/dataset.h"
+#include "data/split.h"
+
+namespace hybridrec {
+
+// One observed (user, item) pair; weight from the configured event weights.
+struct Positive {
+  std::uint32_t user = 0;
+  std::uint32_t item = 0;
+  float weight = 1.0f;
+  // Probability that an epoch trains on it (data.recency_half_life_days with
+  // recency_mode sample); drawn afresh every epoch from the run's seed.
+  float keep = 1.0f;
+};
+
+// event_weights: data.event_weights, indexed by Event.
+// With recency_half_life_days > 0 each positive's keep probability (or, with
+// by_sampling false, its weight) is also halved per half-life of age before
+// split.train_end_time, the newest training interaction.
+std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const float event_weights[4],
+                                        double recency_half_life_days = 0.0, bool by_sampling = true);
+
+}  // namespace hybridrec
