@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "model/abilities.h"
 #include "serve/served_model.h"
 
 using namespace hybridrec;
@@ -84,13 +85,13 @@ int main(int argc, char** argv) {
     }
     const double approx_ms = ms_since(t0) / static_cast<double>(sample.size());
     // Brute force over the same linearised query (no HNSW): the linearisation alone.
-    const RowMatrix parts = bundle.network->first_layer_item_parts();
+    const ItemVectors& vectors = *bundle.recommender->item_vectors();
+    const RowMatrix parts = vectors.candidate_item_vectors();
     for (std::size_t i = 0; i < sample.size(); ++i) {
       const auto u = sample[i];
-      const auto user_part = bundle.network->first_layer_user_part(u);
       std::vector<std::uint32_t> reference(bundle.seen[u].begin(),
                                            bundle.seen[u].begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(48, bundle.seen[u].size())));
-      const auto query = approx.candidate_index()->query_vector(user_part, reference);
+      const auto query = vectors.candidate_query(u, reference);
       Eigen::VectorXf ip = parts * Eigen::Map<const Eigen::VectorXf>(query.data(), static_cast<Eigen::Index>(query.size()));
       std::vector<std::uint32_t> order(static_cast<std::size_t>(ip.size()));
       for (std::uint32_t j = 0; j < order.size(); ++j) order[j] = j;

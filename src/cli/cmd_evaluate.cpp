@@ -11,6 +11,7 @@
 #include "eval/leave_one_out.h"
 #include "eval/result_report.h"
 #include "model/baselines.h"
+#include "model/model_families.h"
 #include "train/model_bundle.h"
 #include "train/pipeline.h"
 
@@ -73,16 +74,20 @@ void register_evaluate(CLI::App& app) {
     options.seed = bundle.config["training"].value("seed", std::uint64_t{42});
 
     TrainingContext ctx{&dataset, &split, nullptr, bundle.config, options.seed, options.threads};
-    auto popularity = make_baseline("popularity");
+    auto popularity = make_model("popularity", bundle.config);
     popularity->fit(ctx);
-    nlohmann::json model_metrics = evaluate(*bundle.recommender, dataset, split, options, popularity.get());
+    // The model's users routed to popularity get its own popularity, as in training.
+    const PopularityBaseline own_popularity = bundle.popularity_model();
+    EvalOptions model_options = options;
+    model_options.cold_user_path = bundle.cold_user_path();
+    nlohmann::json model_metrics = evaluate(*bundle.recommender, dataset, split, model_options, &own_popularity);
     std::map<std::string, nlohmann::json> baseline_metrics;
     if (args->baselines != "none") {
       std::stringstream ss(args->baselines);
       std::string name;
       while (std::getline(ss, name, ',')) {
         if (name.empty() || name == bundle.type()) continue;
-        auto model = make_baseline(name);
+        auto model = make_model(name, bundle.config);
         model->fit(ctx);
         baseline_metrics[name] = evaluate(*model, dataset, split, options, popularity.get());
       }

@@ -9,6 +9,7 @@
 #include "dist/mpi_data_parallel.h"
 #include "dist/mpi_shard_collectives.h"
 #include "eval/result_report.h"
+#include "model/model_families.h"
 #include "train/config.h"
 #include "train/pipeline.h"
 #include "train/tracked_training.h"
@@ -43,10 +44,12 @@ struct TrainArgs {
 
 void register_train(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
-  auto* cmd = app.add_subcommand("train", "train a model (hybrid, ncf or a baseline), evaluate it and save its artifacts");
+  auto* cmd = app.add_subcommand("train", "train a model (any family, or a baseline), evaluate it and save its artifacts");
   add_data_options(*cmd, args->data);
-  cmd->add_option("--model", args->model, "hybrid | ncf | popularity | category | random (default: model.type)")
-      ->check(CLI::IsMember({"hybrid", "ncf", "popularity", "category", "random"}));
+  const auto families = model_family_names();
+  std::string family_list;
+  for (const auto& name : families) family_list += (family_list.empty() ? "" : " | ") + name;
+  cmd->add_option("--model", args->model, family_list + " (default: model.type)")->check(CLI::IsMember(families));
   cmd->add_option("--config", args->config_file, "YAML file merged over configs/default.yaml")->check(CLI::ExistingFile);
   cmd->add_option("--set", args->sets, "override one setting, e.g. --set training.num_epochs=10 (repeatable)");
   cmd->add_option("--seed", args->seed, "training.seed (also the split seed)");

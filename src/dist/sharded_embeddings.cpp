@@ -61,10 +61,13 @@ void ShardedEmbeddings::take_shards(Network& network) {
 void ShardedEmbeddings::fetch_rows(Network& network, const Batch& batch) {
   const int P = comm_.size(), me = comm_.rank();
   const auto ranks = static_cast<std::size_t>(P);
-  // id dropout may route any sample to the unknown (last) row: fetch it too.
-  const bool id_dropout = network.config().type == "hybrid" && network.config().id_dropout_rate > 0.0f;
+  // id dropout may route any sample to the unknown (last) row of a table that has
+  // one (a network property: more table rows than entities): fetch it too.
+  const bool id_dropout_rate = network.config().id_dropout_rate > 0.0f;
   for (int s = 0; s < 2; ++s) {
     const auto& ids = s == 0 ? batch.users : batch.items;
+    const bool id_dropout =
+        id_dropout_rate && shards_[s].table_rows > (s == 0 ? network.num_users() : network.num_items());
     auto& needed = needed_[s];
     needed.assign(ids.begin(), ids.end());
     if (id_dropout && !ids.empty()) needed.push_back(static_cast<std::uint32_t>(shards_[s].table_rows - 1));

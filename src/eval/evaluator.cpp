@@ -16,6 +16,7 @@
 #include "eval/prediction_metrics.h"
 #include "eval/ranking_metrics.h"
 #include "eval/user_item_lists.h"
+#include "model/routing.h"
 #include "model/baselines.h"
 
 namespace hybridrec {
@@ -214,7 +215,8 @@ nlohmann::json evaluate(const Recommender& model, const Dataset& dataset, const 
       continue;
     }
     const bool cold = train.count(u) == 0;
-    users.push_back({u, cold, cold && !model.serves_cold_users()});
+    const Route route = route_user(model, options.cold_user_path, UserFacts{true, !cold, false});
+    users.push_back({u, cold, route == Route::popularity});
   }
   // Model users first, fallback users after: blocks then never mix the two scorers.
   std::stable_partition(users.begin(), users.end(), [](const RankedUser& r) { return !r.by_fallback; });

@@ -23,6 +23,9 @@ struct EvalOptions {
   int threads = 2;
   std::uint64_t seed = 42;     // negative sampling of the prediction labels
   int negatives_per_positive = 4;
+  // model.cold_user_path (model/routing.h): "popularity" sends every user without
+  // training history to the fallback; auto/content let a model with a cold path rank them.
+  std::string cold_user_path = "auto";
   // Set when the dataset is one user shard of a data-parallel job (a collective:
   // every shard evaluates). Each shard ranks its own users; their per-user results
   // and the item statistics are combined, so every shard returns the result one
@@ -34,8 +37,8 @@ struct EvalOptions {
 // 10 when it is among ks, else the largest K.
 int primary_k(const std::vector<int>& ks);
 
-// Evaluates `model` on options.part. Users with no training history that the
-// model cannot serve (serves_cold_users() false) are ranked by `fallback`; the
+// Evaluates `model` on options.part. Users with no training history that routing
+// (model/routing.h) sends to popularity are ranked by `fallback`; the
 // fallback's top-K is also the "expected" list of the serendipity metric. A null
 // fallback means a popularity baseline fitted here on split.train.
 // Throws ConfigError for an unknown part or bad K, Error when model.num_items()

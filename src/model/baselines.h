@@ -55,8 +55,14 @@ class PopularityBaseline : public Recommender {
                    float* out) const override;
   // Popularity needs no history, so new users get the same list as everyone.
   bool serves_cold_users() const override { return true; }
+  // model.safetensors: "item_scores" [items].
+  void save(const std::filesystem::path& dir) const override;
+  void load(const std::filesystem::path& dir, const LoadContext& context) override;
 
   const std::vector<float>& item_scores() const { return scores_; }
+  // A popularity ranking from given per-item weights (a model's own, e.g.
+  // recency-weighted, popularity), scaled to [0, 1] as fit() scales its counts.
+  static PopularityBaseline from_weights(std::span<const float> weights);
 
  private:
   std::vector<float> scores_;
@@ -77,6 +83,12 @@ class CategoryBaseline : public Recommender {
   void score_pairs(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items,
                    float* out) const override;
   bool serves_cold_users() const override { return true; }
+  // model.safetensors: "item_popularity" [items], the item categories as CSR
+  // ("item_category_counts" [items], "item_categories" [sum]), and the per-user
+  // shares as CSR ("user_share_counts" [users], "user_share_categories",
+  // "user_share_values" [sum]). Counts rather than offsets: floats hold them exactly.
+  void save(const std::filesystem::path& dir) const override;
+  void load(const std::filesystem::path& dir, const LoadContext& context) override;
 
   // The user's share of each category it touched in training (empty for cold users).
   std::vector<std::pair<std::int32_t, float>> user_shares(std::uint32_t user) const;
@@ -110,16 +122,14 @@ class RandomBaseline : public Recommender {
   void score_pairs(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items,
                    float* out) const override;
   bool serves_cold_users() const override { return true; }
+  // No tensors: the seed and the catalogue size are the model.safetensors metadata.
+  void save(const std::filesystem::path& dir) const override;
+  void load(const std::filesystem::path& dir, const LoadContext& context) override;
 
  private:
   float score(std::uint32_t user, std::uint32_t item) const;
   std::uint64_t seed_;
   std::size_t num_items_ = 0;
 };
-
-// "popularity", "category" or "random" (unfitted); throws ConfigError otherwise.
-std::unique_ptr<Recommender> make_baseline(const std::string& name);
-// The names make_baseline accepts, in the configuration's default order.
-const std::vector<std::string>& baseline_names();
 
 }  // namespace hybridrec

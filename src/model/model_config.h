@@ -9,7 +9,7 @@
 namespace hybridrec {
 
 struct ModelConfig {
-  std::string type = "hybrid";             // hybrid | ncf
+  std::string type = "hybrid";             // the network layout: hybrid | ncf (the family sets it)
   int embedding_dim = 50;                  // user and item id embeddings
   std::vector<int> hidden_layers{128, 64, 32};
   float dropout_rate = 0.2f;               // after the first two hidden layers (the specification's NCF)

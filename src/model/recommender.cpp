@@ -11,14 +11,6 @@ void Recommender::score_items(std::uint32_t user, std::span<const std::uint32_t>
   score_pairs(users, items, out);
 }
 
-void Recommender::save(const std::filesystem::path&) const {
-  throw Error("model family '" + type() + "' cannot be saved yet");
-}
-
-void Recommender::load(const std::filesystem::path&, const LoadContext&) {
-  throw Error("model family '" + type() + "' cannot be loaded yet");
-}
-
 std::vector<ScoredItem> top_k(std::span<const float> scores, std::size_t k,
                               std::span<const std::uint32_t> exclude_sorted) {
   auto better = [](const ScoredItem& a, const ScoredItem& b) {

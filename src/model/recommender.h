@@ -46,6 +46,9 @@ struct LoadContext {
   const nlohmann::json* config = nullptr;  // the folder's config.json (merged configuration)
   std::size_t num_users = 0, num_items = 0;
   const FeatureSet* features = nullptr;    // the bundle's feature tables (hybrid); may be null
+  // Each user's training items (serving.safetensors): which users and items had
+  // training data, for families that route the others to learned "unknown" rows.
+  const std::vector<std::vector<std::uint32_t>>* user_items = nullptr;
 };
 
 class ContentScoring;
@@ -75,10 +78,10 @@ class Recommender {
   virtual void score_items(std::uint32_t user, std::span<const std::uint32_t> items, float* out) const;
 
   // Writes the fitted state into `dir` (model.safetensors and any family files,
-  // each atomically); load() restores it from the same folder.
-  // TEMPORARY defaults that throw, until every family implements them (#14).
-  virtual void save(const std::filesystem::path& dir) const;
-  virtual void load(const std::filesystem::path& dir, const LoadContext& context);
+  // each atomically); load() restores it from the same folder without the
+  // training data. Errors name the file.
+  virtual void save(const std::filesystem::path& dir) const = 0;
+  virtual void load(const std::filesystem::path& dir, const LoadContext& context) = 0;
 
   // Optional abilities (model/abilities.h); null when the family has none.
   virtual const ContentScoring* content_scoring() const { return nullptr; }

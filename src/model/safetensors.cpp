@@ -224,4 +224,11 @@ std::vector<NamedTensor> load_safetensors(const std::filesystem::path& path,
   return out;
 }
 
+const NamedTensor& require_tensor(const std::vector<NamedTensor>& tensors, const std::string& name,
+                                  const std::filesystem::path& file) {
+  for (const auto& t : tensors)
+    if (t.name == name) return t;
+  throw DataError(file.string(), 0, name, "tensor missing");
+}
+
 }  // namespace hybridrec

@@ -18,5 +18,9 @@ void save_safetensors(const std::filesystem::path& path, const std::vector<Named
 // naming the file on a truncated or malformed file.
 std::vector<NamedTensor> load_safetensors(const std::filesystem::path& path,
                                           std::map<std::string, std::string>* metadata = nullptr);
+// The tensor called `name` among those loaded from `file`; throws DataError naming
+// the file and the tensor when it is missing.
+const NamedTensor& require_tensor(const std::vector<NamedTensor>& tensors, const std::string& name,
+                                  const std::filesystem::path& file);
 
 }  // namespace hybridrec

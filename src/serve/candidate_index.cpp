@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <map>
 #include <string>
 
 #include "core/error.h"
@@ -26,37 +25,13 @@ struct CandidateIndex::Impl {
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
 };
 
-namespace {
-// "mlp.<index>.weight" tensors in layer order.
-std::map<int, const NamedTensor*> mlp_tensors(const std::vector<NamedTensor>& state, const std::string& suffix) {
-  std::map<int, const NamedTensor*> out;
-  for (const auto& t : state) {
-    if (t.name.rfind("mlp.", 0) != 0 || t.name.size() <= suffix.size() ||
-        t.name.compare(t.name.size() - suffix.size(), suffix.size(), suffix) != 0)
-      continue;
-    out[std::stoi(t.name.substr(4))] = &t;
-  }
-  return out;
-}
-}  // namespace
 
-CandidateIndex::CandidateIndex(const Network& network, const CandidateIndexOptions& options,
+CandidateIndex::CandidateIndex(const ItemVectors& vectors, const CandidateIndexOptions& options,
                                const std::filesystem::path& cache_file) {
   const auto start = std::chrono::steady_clock::now();
-  item_parts_ = network.first_layer_item_parts();
-  const auto state = network.state_dict();
-  auto weights = mlp_tensors(state, ".weight"), biases = mlp_tensors(state, ".bias");
-  if (weights.size() < 2) throw Error("candidate index: the network has no MLP layers after the first");
-  std::vector<const NamedTensor*> w, b;
-  for (auto& [i, t] : weights) w.push_back(t);
-  for (auto& [i, t] : biases) b.push_back(t);
-  for (std::size_t l = 1; l + 1 < w.size(); ++l) {
-    hidden_weights_.push_back(Eigen::Map<const RowMatrix>(w[l]->data.data(), w[l]->shape[0], w[l]->shape[1]));
-    hidden_biases_.push_back(b[l]->data);
-  }
-  output_weight_ = w.back()->data;
-
-  const auto n = static_cast<std::size_t>(item_parts_.rows()), dim = static_cast<std::size_t>(item_parts_.cols());
+  const RowMatrix item_vectors = vectors.candidate_item_vectors();
+  num_items_ = static_cast<std::size_t>(item_vectors.rows());
+  const auto n = static_cast<std::size_t>(item_vectors.rows()), dim = static_cast<std::size_t>(item_vectors.cols());
   impl_ = std::make_unique<Impl>(dim);
   if (!cache_file.empty() && std::filesystem::exists(cache_file)) {
     impl_->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(&impl_->space, cache_file.string(), false, n);
@@ -65,8 +40,8 @@ CandidateIndex::CandidateIndex(const Network& network, const CandidateIndexOptio
   if (!loaded_from_cache_) {
     impl_->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(&impl_->space, n, options.m, options.ef_construction);
     RowMatrix augmented(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(dim + 1));
-    augmented.leftCols(static_cast<Eigen::Index>(dim)) = item_parts_;
-    const Eigen::VectorXf norms2 = item_parts_.rowwise().squaredNorm();
+    augmented.leftCols(static_cast<Eigen::Index>(dim)) = item_vectors;
+    const Eigen::VectorXf norms2 = item_vectors.rowwise().squaredNorm();
     const float r2 = n ? norms2.maxCoeff() : 0.0f;
     for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(n); ++i)
       augmented(i, static_cast<Eigen::Index>(dim)) = std::sqrt(std::max(r2 - norms2[i], 0.0f));
@@ -86,37 +61,8 @@ CandidateIndex::CandidateIndex(const Network& network, const CandidateIndexOptio
 
 CandidateIndex::~CandidateIndex() = default;
 
-std::vector<float> CandidateIndex::query_vector(std::span<const float> user_part,
-                                                std::span<const std::uint32_t> reference_items) const {
-  const auto h1 = item_parts_.cols();
-  const auto r = static_cast<Eigen::Index>(reference_items.size());
-  if (r == 0) return std::vector<float>(user_part.begin(), user_part.end());
-  // Forward through the MLP for every reference point z = u + v_ref, keeping the
-  // activations, then back-propagate d logit / d z and average.
-  std::vector<RowMatrix> acts;
-  RowMatrix z(r, h1);
-  for (Eigen::Index i = 0; i < r; ++i)
-    for (Eigen::Index j = 0; j < h1; ++j)
-      z(i, j) = item_parts_(static_cast<Eigen::Index>(reference_items[static_cast<std::size_t>(i)]), j) + user_part[static_cast<std::size_t>(j)];
-  acts.push_back(z.cwiseMax(0.0f));
-  for (std::size_t l = 0; l < hidden_weights_.size(); ++l) {
-    RowMatrix next = acts.back() * hidden_weights_[l].transpose();
-    for (Eigen::Index i = 0; i < r; ++i)
-      for (Eigen::Index j = 0; j < next.cols(); ++j) next(i, j) = std::max(next(i, j) + hidden_biases_[l][static_cast<std::size_t>(j)], 0.0f);
-    acts.push_back(std::move(next));
-  }
-  RowMatrix grad(r, static_cast<Eigen::Index>(output_weight_.size()));
-  for (Eigen::Index i = 0; i < r; ++i) grad.row(i) = Eigen::Map<const Eigen::RowVectorXf>(output_weight_.data(), grad.cols());
-  for (std::size_t l = hidden_weights_.size() + 1; l-- > 0;) {
-    grad = grad.cwiseProduct((acts[l].array() > 0.0f).cast<float>().matrix());  // ReLU of layer l
-    if (l > 0) grad = grad * hidden_weights_[l - 1];
-  }
-  Eigen::RowVectorXf mean = grad.colwise().mean();
-  return std::vector<float>(mean.data(), mean.data() + mean.size());
-}
-
 std::vector<std::uint32_t> CandidateIndex::search(std::span<const float> query, std::size_t n) const {
-  n = std::min<std::size_t>(n, static_cast<std::size_t>(item_parts_.rows()));
+  n = std::min(n, num_items_);
   std::vector<float> augmented(query.begin(), query.end());
   augmented.resize(impl_->dim + 1, 0.0f);
   auto result = impl_->graph->searchKnn(augmented.data(), n);  // farthest first

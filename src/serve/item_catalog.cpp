@@ -1,5 +1,6 @@
 #include "serve/item_catalog.h"
 
+#include "model/abilities.h"
 #include "serve/mmr.h"
 
 namespace hybridrec::serve {
@@ -47,16 +48,17 @@ void add_categories(const ModelBundle& bundle, ItemCatalog& catalog) {
 
 ItemCatalog ItemCatalog::from(const ModelBundle& bundle) {
   ItemCatalog catalog;
-  if (bundle.network) {
-    for (const auto& t : bundle.network->state_dict()) {
-      if (t.name != "item_embedding.weight") continue;
-      // hybrid tables carry one extra "unknown" row at the end; keep the catalog's rows.
-      RowMatrix table = Eigen::Map<const RowMatrix>(t.data.data(), t.shape[0], t.shape[1]);
-      catalog.unit_embeddings = normalise_rows(table.topRows(static_cast<Eigen::Index>(bundle.items.size())));
-    }
-  }
+  if (const ItemVectors* vectors = bundle.recommender->item_vectors())
+    catalog.unit_embeddings = normalise_rows(vectors->item_embeddings());
   add_categories(bundle, catalog);
   return catalog;
+}
+
+ItemSimilarityFn ItemCatalog::similarity(const ModelBundle& bundle) const {
+  if (unit_embeddings.rows() > 0) return cosine_similarity(unit_embeddings);
+  if (const ItemSimilarity* learned = bundle.recommender->item_similarity())
+    return [learned](std::uint32_t a, std::uint32_t b) { return learned->item_similarity(a, b); };
+  return {};
 }
 
 }  // namespace hybridrec::serve

@@ -11,10 +11,20 @@ float cosine(const RowMatrix& unit, std::uint32_t a, std::uint32_t b) {
 }
 }  // namespace
 
+ItemSimilarityFn cosine_similarity(const RowMatrix& unit_embeddings) {
+  return [&unit_embeddings](std::uint32_t a, std::uint32_t b) { return cosine(unit_embeddings, a, b); };
+}
+
 std::vector<ScoredItem> mmr_rerank(std::span<const ScoredItem> candidates, std::size_t k, double diversity,
                                    const RowMatrix& unit_embeddings) {
+  if (unit_embeddings.rows() == 0) return mmr_rerank(candidates, k, 0.0, ItemSimilarityFn{});
+  return mmr_rerank(candidates, k, diversity, cosine_similarity(unit_embeddings));
+}
+
+std::vector<ScoredItem> mmr_rerank(std::span<const ScoredItem> candidates, std::size_t k, double diversity,
+                                   const ItemSimilarityFn& similarity) {
   k = std::min(k, candidates.size());
-  if (diversity <= 0 || unit_embeddings.rows() == 0) return {candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k)};
+  if (diversity <= 0 || !similarity) return {candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k)};
   float lo = std::numeric_limits<float>::max(), hi = std::numeric_limits<float>::lowest();
   for (const auto& c : candidates) lo = std::min(lo, c.score), hi = std::max(hi, c.score);
   const float range = hi > lo ? hi - lo : 1.0f;
@@ -38,7 +48,7 @@ std::vector<ScoredItem> mmr_rerank(std::span<const ScoredItem> candidates, std::
     used[best] = true;
     picked.push_back(candidates[best]);
     for (std::size_t i = 0; i < candidates.size(); ++i)
-      if (!used[i]) max_sim[i] = std::max(max_sim[i], cosine(unit_embeddings, candidates[i].item, candidates[best].item));
+      if (!used[i]) max_sim[i] = std::max(max_sim[i], similarity(candidates[i].item, candidates[best].item));
   }
   return picked;
 }

@@ -4,6 +4,8 @@
 
 #include <Eigen/Core>
 
+#include "model/abilities.h"
+#include "model/routing.h"
 #include "serve/mmr.h"
 #include "serve/request_error.h"
 
@@ -51,12 +53,13 @@ ServedModel::ServedModel(std::string model_id, std::string version, const std::f
   // machine those spinning teams made a 1,682-item request take ~400 ms instead
   // of well under one. The setting is process-wide, which is what a server wants.
   Eigen::setNbThreads(1);
-  if (bundle_.network) bundle_.network->set_threads(1);
+  bundle_.recommender->set_threads(1);
   popularity_ = std::make_shared<RankedList>(sorted(bundle_.popularity, true));
   const bool large = bundle_.items.size() >= options_.ann_min_items;
   const bool want_index = options_.ann == AnnMode::on || (options_.ann == AnnMode::automatic && large);
-  if (want_index && bundle_.network)
-    index_ = std::make_unique<CandidateIndex>(*bundle_.network, options_.index,
+  // The candidate stage needs vectors to search; a family without them is scored exactly.
+  if (want_index && bundle_.recommender->item_vectors())
+    index_ = std::make_unique<CandidateIndex>(*bundle_.recommender->item_vectors(), options_.index,
                                               dir / ("candidate_index_mips_l2_m" + std::to_string(options_.index.m) + "_ef" +
                                                      std::to_string(options_.index.ef_construction) + ".hnsw"));
 }
@@ -83,8 +86,6 @@ RankedList ServedModel::exact_ranking(std::uint32_t user) const {
 }
 
 RankedList ServedModel::approximate_ranking(std::uint32_t user) const {
-  const Network& net = *bundle_.network;
-  const auto user_part = net.first_layer_user_part(user);
   // Reference points for the linearisation: the user's own items, then popular ones.
   std::vector<std::uint32_t> reference;
   const auto& seen = user < bundle_.seen.size() ? bundle_.seen[user] : std::vector<std::uint32_t>{};
@@ -92,11 +93,11 @@ RankedList ServedModel::approximate_ranking(std::uint32_t user) const {
   for (std::size_t i = 0; i < popularity_->items.size() && reference.size() < 64; ++i) reference.push_back(popularity_->items[i].item);
   std::sort(reference.begin(), reference.end());
   reference.erase(std::unique(reference.begin(), reference.end()), reference.end());
-  const auto query = index_->query_vector(user_part, reference);
+  const auto query = bundle_.recommender->item_vectors()->candidate_query(user, reference);
   // Seen items are dropped later, so ask for enough that they do not eat the budget.
   auto candidates = index_->search(query, options_.ann_candidates + seen.size());
   std::vector<float> scores(candidates.size());
-  net.score_items_from_user_part(user_part.data(), candidates, scores.data());
+  bundle_.recommender->score_items(user, candidates, scores.data());
   RankedList list;
   list.complete = candidates.size() == bundle_.items.size();
   for (std::size_t i = 0; i < candidates.size(); ++i) list.items.push_back({candidates[i], scores[i]});
@@ -139,32 +140,25 @@ RecommendAnswer ServedModel::recommend(const RecommendQuery& q) const {
   std::span<const std::uint32_t> exclude;
   auto index = bundle_.users.find(q.user_id);
   answer.known_user = index.has_value();
-  if (index) {
-    const bool cold = *index >= bundle_.seen.size() || bundle_.seen[*index].empty();
-    if (q.exclude_seen && *index < bundle_.seen.size()) exclude = bundle_.seen[*index];
-    if (cold && bundle_.cold_users_by_popularity()) {
-      answer.served_by = "popularity";
-      ranked = popularity_;
-    } else {
-      answer.served_by = cold ? "content" : "model";
-      ranked = known_user_ranking(*index, answer.candidate_stage);
-    }
-  } else if (!q.attributes.empty() && bundle_.network && !bundle_.cold_users_by_popularity() &&
-             bundle_.feature_builder) {
+  const Route route = index ? bundle_.route(*index) : bundle_.route_new_user(!q.attributes.empty());
+  answer.served_by = route_name(route);
+  if (index && q.exclude_seen && *index < bundle_.seen.size()) exclude = bundle_.seen[*index];
+  if (route == Route::popularity) {
+    ranked = popularity_;
+  } else if (index) {  // the model, or its cold path for a known user without history
+    ranked = known_user_ranking(*index, answer.candidate_stage);
+  } else {  // content path from the request's (or the user store's) attributes
     std::vector<float> dense(bundle_.feature_builder->user_dense_dim());
     std::vector<std::int32_t> cats(bundle_.feature_builder->user_categorical_cardinality().size());
     bundle_.feature_builder->user_from_attributes(q.attributes, dense.data(), cats.data());
     std::vector<float> scores(bundle_.items.size());
-    bundle_.network->score_new_user(dense.data(), cats.data(), scores.data());
-    answer.served_by = "content";
+    bundle_.recommender->content_scoring()->score_new_user(dense.data(), cats.data(), scores.data());
     // A filter may need to reach deep into the list: keep it whole then.
     ranked = std::make_shared<RankedList>(sorted(std::move(scores), category != nullptr));
-  } else {
-    answer.served_by = "popularity";
-    ranked = popularity_;
   }
 
-  const bool diversify = q.diversity > 0 && catalog_.unit_embeddings.rows() > 0;
+  const ItemSimilarityFn similarity = q.diversity > 0 ? catalog_.similarity(bundle_) : ItemSimilarityFn{};
+  const bool diversify = q.diversity > 0 && similarity;
   // MMR chooses among the best few candidates: enough room to trade relevance for
   // variety without reaching deep into the tail.
   const std::size_t want = diversify ? std::min<std::size_t>(std::max<std::size_t>(q.k * 5, 50), 5000) : q.k;
@@ -176,7 +170,7 @@ RecommendAnswer ServedModel::recommend(const RecommendQuery& q) const {
     picked = take(ranked->items, want, exclude, category);
   }
   if (diversify) {
-    answer.items = mmr_rerank(picked, q.k, q.diversity, catalog_.unit_embeddings);
+    answer.items = mmr_rerank(picked, q.k, q.diversity, similarity);
     answer.diversified = true;
   } else {
     picked.resize(std::min(picked.size(), q.k));

@@ -7,10 +7,9 @@
 #include "core/error.h"
 #include "data/negative_sampling.h"
 #include "data/readers.h"
-#include "model/baselines.h"
+#include "model/abilities.h"
+#include "model/model_families.h"
 #include "model/safetensors.h"
-#include "train/neural_recommender.h"
-#include "train/pipeline.h"
 
 namespace hybridrec {
 
@@ -31,18 +30,11 @@ NamedTensor codes_tensor(const std::string& name, const EntityFeatures& f) {
   return t;
 }
 
-const NamedTensor& find_tensor(const std::vector<NamedTensor>& ts, const std::string& name,
-                               const std::filesystem::path& file) {
-  for (const auto& t : ts)
-    if (t.name == name) return t;
-  throw DataError(file.string(), 0, name, "tensor missing");
-}
-
 void restore_entity(EntityFeatures& f, const std::vector<NamedTensor>& ts, const std::string& prefix,
                     const std::filesystem::path& file, const nlohmann::json& names) {
-  const auto& dense = find_tensor(ts, prefix + "_dense", file);
+  const auto& dense = require_tensor(ts, prefix + "_dense", file);
   f.dense = Eigen::Map<const RowMatrix>(dense.data.data(), dense.shape[0], dense.shape[1]);
-  const auto& cat = find_tensor(ts, prefix + "_categorical", file);
+  const auto& cat = require_tensor(ts, prefix + "_categorical", file);
   const auto n = cat.shape[0], c = cat.shape[1];
   f.categorical.assign(static_cast<std::size_t>(c), std::vector<std::int32_t>(static_cast<std::size_t>(n)));
   for (std::int64_t j = 0; j < c; ++j)
@@ -67,22 +59,23 @@ void require_file(const std::filesystem::path& dir, const char* name) {
 }  // namespace
 
 void ModelBundle::save(const std::filesystem::path& dir) const {
+  if (!recommender) throw Error("model bundle: nothing to save (no fitted model)");
   std::filesystem::create_directories(dir);
   nlohmann::json cfg = config;
   cfg["num_users"] = users.size();
   cfg["num_items"] = items.size();
-  if (network) {
+  if (features.users.size() > 0 || features.items.size() > 0) {
     cfg["features"] = {{"user_dense_dim", features.users.dense_dim()},
                        {"item_dense_dim", features.items.dense_dim()},
                        {"user_cat_cardinalities", features.users.categorical_cardinality},
                        {"item_cat_cardinalities", features.items.categorical_cardinality},
                        {"users", entity_description(features.users)},
                        {"items", entity_description(features.items)}};
-    save_safetensors(dir / "model.safetensors", network->state_dict(), {{"format", "pt"}, {"model_type", type()}});
     save_safetensors(dir / "features.safetensors",
                      {matrix_tensor("user_dense", features.users.dense), codes_tensor("user_categorical", features.users),
                       matrix_tensor("item_dense", features.items.dense), codes_tensor("item_categorical", features.items)});
   }
+  recommender->save(dir);
   if (feature_builder) write_json_atomic(dir / "feature_stats.json", feature_builder->to_json());
   users.save(dir / "user_id_map.json");
   items.save(dir / "item_id_map.json");
@@ -101,15 +94,16 @@ void ModelBundle::save(const std::filesystem::path& dir) const {
 
 ModelBundle ModelBundle::load(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir)) throw Error("model folder not found: " + dir.string());
-  for (const char* f : {"config.json", "user_id_map.json", "item_id_map.json", "serving.safetensors"}) require_file(dir, f);
+  for (const char* f : {"config.json", "user_id_map.json", "item_id_map.json", "serving.safetensors", "model.safetensors"})
+    require_file(dir, f);
   ModelBundle b;
   b.config = read_json(dir / "config.json");
   b.users = IdMap::load(dir / "user_id_map.json");
   b.items = IdMap::load(dir / "item_id_map.json");
   auto serving = load_safetensors(dir / "serving.safetensors");
-  const auto& counts = find_tensor(serving, "seen_counts", dir / "serving.safetensors");
-  const auto& flat = find_tensor(serving, "seen_items", dir / "serving.safetensors");
-  b.popularity = find_tensor(serving, "popularity", dir / "serving.safetensors").data;
+  const auto& counts = require_tensor(serving, "seen_counts", dir / "serving.safetensors");
+  const auto& flat = require_tensor(serving, "seen_items", dir / "serving.safetensors");
+  b.popularity = require_tensor(serving, "popularity", dir / "serving.safetensors").data;
   b.seen.resize(counts.data.size());
   std::size_t pos = 0;
   for (std::size_t u = 0; u < counts.data.size(); ++u) {
@@ -119,74 +113,66 @@ ModelBundle ModelBundle::load(const std::filesystem::path& dir) {
   }
   if (std::filesystem::exists(dir / "feature_stats.json"))
     b.feature_builder = FeatureBuilder::from_json(read_json(dir / "feature_stats.json"));
-
-  const std::string type = b.type();
-  if (type == "ncf" || type == "hybrid") {
-    require_file(dir, "model.safetensors");
-    ModelConfig mc = ModelConfig::from_json(b.config.at("model"));
-    if (type == "hybrid") {
-      require_file(dir, "features.safetensors");
-      auto ft = load_safetensors(dir / "features.safetensors");
-      restore_entity(b.features.users, ft, "user", dir / "features.safetensors", b.config.at("features").at("users"));
-      restore_entity(b.features.items, ft, "item", dir / "features.safetensors", b.config.at("features").at("items"));
-    }
-    b.network = Network::create(mc, b.users.size(), b.items.size(), type == "hybrid" ? &b.features : nullptr, 0);
-    b.network->load_state_dict(load_safetensors(dir / "model.safetensors"));
-    b.mark_seen_on_network();
-    b.recommender = b.cold_users_by_popularity()
-                        ? std::make_unique<NeuralRecommender>(*b.network, b.seen, b.popularity)
-                        : std::make_unique<NeuralRecommender>(*b.network);
-  } else {
-    // Baselines are cheap: refit them on the recorded training data.
-    b.recommender = refit_baseline(b.config);
+  if (std::filesystem::exists(dir / "features.safetensors") && b.config.contains("features") &&
+      b.config["features"].contains("users")) {
+    auto ft = load_safetensors(dir / "features.safetensors");
+    restore_entity(b.features.users, ft, "user", dir / "features.safetensors", b.config.at("features").at("users"));
+    restore_entity(b.features.items, ft, "item", dir / "features.safetensors", b.config.at("features").at("items"));
   }
+
+  b.recommender = make_model(b.type(), b.config);
+  LoadContext context;
+  context.config = &b.config;
+  context.num_users = b.users.size();
+  context.num_items = b.items.size();
+  context.features = &b.features;
+  context.user_items = &b.seen;
+  b.recommender->load(dir, context);
   return b;
 }
 
-void ModelBundle::mark_seen_on_network() const {
-  std::vector<bool> users_seen(users.size(), false), items_seen(items.size(), false);
-  for (std::size_t u = 0; u < seen.size(); ++u) {
-    users_seen[u] = !seen[u].empty();
-    for (auto i : seen[u]) items_seen[i] = true;
-  }
-  network->set_seen(users_seen, items_seen);
+std::string ModelBundle::cold_user_path() const {
+  if (!config.contains("model")) return "auto";
+  return config["model"].value("cold_user_path", std::string("auto"));
+}
+
+Route ModelBundle::route(std::uint32_t user) const {
+  const bool history = user < seen.size() && !seen[user].empty();
+  return route_user(*recommender, cold_user_path(), UserFacts{true, history, false});
+}
+
+Route ModelBundle::route_new_user(bool has_attributes) const {
+  return route_user(*recommender, cold_user_path(), UserFacts{false, false, has_attributes && feature_builder});
 }
 
 bool ModelBundle::cold_users_by_popularity() const {
-  if (network && (!network->serves_cold_users() ||
-                  config.at("model").value("cold_user_path", std::string("auto")) == "popularity"))
-    return true;
-  return recommender && !recommender->serves_cold_users();  // e.g. the category baseline
+  return route_user(*recommender, cold_user_path(), UserFacts{true, false, false}) == Route::popularity;
 }
 
+PopularityBaseline ModelBundle::popularity_model() const { return PopularityBaseline::from_weights(popularity); }
+
 std::vector<ScoredItem> ModelBundle::recommend(std::uint32_t user, std::size_t k, std::string* path) const {
-  std::vector<float> scores(items.size());
-  const bool cold = user >= seen.size() || seen[user].empty();
   std::span<const std::uint32_t> exclude;
   if (user < seen.size()) exclude = seen[user];
-  if (cold && cold_users_by_popularity()) {
-    if (path) *path = "popularity";
-    return top_k(popularity, k, exclude);
-  }
-  if (path) *path = cold ? "content" : "model";
-  std::uint32_t u = user;
-  recommender->score_all(std::span<const std::uint32_t>(&u, 1), scores.data());
+  const Route r = route(user);
+  if (path) *path = route_name(r);
+  if (r == Route::popularity) return top_k(popularity, k, exclude);
+  std::vector<float> scores(items.size());
+  recommender->score_all(std::span<const std::uint32_t>(&user, 1), scores.data());
   return top_k(scores, k, exclude);
 }
 
 std::vector<ScoredItem> ModelBundle::recommend_new_user(const RawAttributes& attributes, std::size_t k,
                                                         std::string* path) const {
-  if (network && !cold_users_by_popularity() && feature_builder && !attributes.empty()) {
-    std::vector<float> dense(feature_builder->user_dense_dim());
-    std::vector<std::int32_t> cats(feature_builder->user_categorical_cardinality().size());
-    feature_builder->user_from_attributes(attributes, dense.data(), cats.data());
-    std::vector<float> scores(items.size());
-    network->score_new_user(dense.data(), cats.data(), scores.data());
-    if (path) *path = "content";
-    return top_k(scores, k);
-  }
-  if (path) *path = "popularity";
-  return top_k(popularity, k);
+  const Route r = route_new_user(!attributes.empty());
+  if (path) *path = route_name(r);
+  if (r != Route::content) return top_k(popularity, k);
+  std::vector<float> dense(feature_builder->user_dense_dim());
+  std::vector<std::int32_t> cats(feature_builder->user_categorical_cardinality().size());
+  feature_builder->user_from_attributes(attributes, dense.data(), cats.data());
+  std::vector<float> scores(items.size());
+  recommender->content_scoring()->score_new_user(dense.data(), cats.data(), scores.data());
+  return top_k(scores, k);
 }
 
 }  // namespace hybridrec

@@ -18,8 +18,9 @@
 
 #include "data/dataset.h"
 #include "data/features.h"
-#include "model/network.h"
+#include "model/baselines.h"
 #include "model/recommender.h"
+#include "model/routing.h"
 
 namespace hybridrec {
 
@@ -28,21 +29,26 @@ struct ModelBundle {
   IdMap users, items;
   std::optional<FeatureBuilder> feature_builder;
   FeatureSet features;
-  std::unique_ptr<Network> network;  // ncf / hybrid; null for baselines
   std::vector<std::vector<std::uint32_t>> seen;  // training items per user, sorted
   std::vector<float> popularity;                 // per item, higher = more popular
-  std::unique_ptr<Recommender> recommender;      // answers score_all for known users
+  // The fitted model (any family, made by make_model); it saves and loads its own
+  // state (model.safetensors and any family files).
+  std::unique_ptr<Recommender> recommender;
 
   std::string type() const { return config.at("model").at("type").get<std::string>(); }
-  // Tells the network which users and items had training data (derived from
-  // `seen`), so unseen ones are routed to its "unknown" rows.
-  void mark_seen_on_network() const;
-  // Users without training history are ranked by `popularity`, not by the model:
-  // a network without a cold path (ncf), a hybrid whose content path lost to
-  // popularity on the validation part's new users (model.cold_user_path), or a
-  // recommender that cannot rank them.
+  // model.cold_user_path as recorded ("auto" when absent).
+  std::string cold_user_path() const;
+  // The route of a user (model/routing.h), from `seen` and the recorded cold_user_path.
+  Route route(std::uint32_t user) const;
+  Route route_new_user(bool has_attributes) const;
+  // Users without training history are ranked by `popularity`, not by the model
+  // (routing says so: a family without a cold path, or model.cold_user_path).
   bool cold_users_by_popularity() const;
-  // Loads and checks every file; errors name the folder and the file.
+  // The model's own popularity as a recommender (scores scaled to [0, 1]): what
+  // routing's "popularity" ranks by.
+  PopularityBaseline popularity_model() const;
+  // Loads and checks every file; errors name the folder and the file. The model
+  // comes from make_model(type) + load(dir): never from the training data.
   static ModelBundle load(const std::filesystem::path& dir);
   // Writes everything but metrics.json and training_history.json (the pipeline
   // writes those when they exist).
@@ -52,8 +58,8 @@ struct ModelBundle {
   // cannot serve get the popularity fallback. `path` receives "model",
   // "content" or "popularity".
   std::vector<ScoredItem> recommend(std::uint32_t user, std::size_t k, std::string* path = nullptr) const;
-  // Top-k for a user unknown to the model: hybrid scores from `attributes`
-  // (age_group, location, ...) through the content branch, else popularity.
+  // Top-k for a user unknown to the model: a family with a content path scores
+  // from `attributes` (age_group, location, ...), else popularity.
   std::vector<ScoredItem> recommend_new_user(const RawAttributes& attributes, std::size_t k,
                                              std::string* path = nullptr) const;
 };

@@ -19,11 +19,13 @@
 #include "data/sharded_dataset.h"
 #include "eval/evaluator.h"
 #include "eval/result_report.h"
+#include "model/abilities.h"
 #include "model/baselines.h"
+#include "model/model_families.h"
 #include "model/network.h"
 #include "train/config.h"
 #include "train/model_bundle.h"
-#include "train/neural_recommender.h"
+#include "train/model_selection.h"
 #include "train/sharded_training.h"
 
 namespace hybridrec {
@@ -129,23 +131,26 @@ Batch validation_loss_batch(const Dataset& dataset, const Split& val_split, cons
   return batch;
 }
 
-// model.cold_user_path auto: a hybrid keeps its content path for users without
-// training history unless the model's own popularity ranks the validation part's
-// new users better (selection on validation, never on test).
-std::string choose_cold_user_path(const ModelBundle& bundle, const Dataset& dataset, const Split& val_split,
-                                  const EvalOptions& options, const Recommender* fallback, Progress& progress) {
+// model.cold_user_path auto: a model with its own cold path (a hybrid's content
+// branch) keeps it for users without training history unless the model's own
+// popularity ranks the validation part's new users better (selection on
+// validation, never on test).
+std::string choose_cold_user_path(const Recommender& model, const Recommender& own_popularity, const Dataset& dataset,
+                                  const Split& val_split, const EvalOptions& options, Progress& progress) {
   EvalOptions full = options;
   full.ranking_only = false;
-  const auto new_users_ndcg = [&](const Recommender& r, std::size_t* users) {
-    const nlohmann::json seg = evaluate(r, dataset, val_split, full, fallback).value("segments", nlohmann::json::object());
+  const auto new_users_ndcg = [&](const std::string& path, std::size_t* users) {
+    full.cold_user_path = path;
+    const nlohmann::json seg =
+        evaluate(model, dataset, val_split, full, &own_popularity).value("segments", nlohmann::json::object());
     if (!seg.contains("new_users") || !seg["new_users"].contains("ndcg@10")) return -1.0;
     *users = seg["new_users"].value("users", std::size_t{0});
     return seg["new_users"]["ndcg@10"].get<double>();
   };
   std::size_t users = 0;
-  const double content = new_users_ndcg(NeuralRecommender(*bundle.network), &users);
+  const double content = new_users_ndcg("content", &users);
   if (users == 0 || content < 0) return "content";  // nothing to choose on
-  const double popular = new_users_ndcg(NeuralRecommender(*bundle.network, bundle.seen, bundle.popularity), &users);
+  const double popular = new_users_ndcg("popularity", &users);
   const std::string path = popular > content ? "popularity" : "content";
   progress.log(fmt::format("cold users: {} (validation NDCG@10 of {} new users: content {:.4f}, popularity {:.4f})",
                            path, users, content, popular));
@@ -166,18 +171,81 @@ SplitConfig split_config_from(const nlohmann::json& config) {
   return s;
 }
 
-std::unique_ptr<Recommender> refit_baseline(const nlohmann::json& config) {
-  const auto& td = config.at("training_data");
-  LoadOptions load;
-  load.format = td.value("format", std::string("auto"));
-  Dataset dataset = load_dataset(td.at("path").get<std::string>(), load);
-  Split split = make_split(dataset, split_config_from(config));
-  auto model = make_baseline(config.at("model").at("type").get<std::string>());
-  TrainingContext ctx{&dataset, &split, nullptr, config, config["training"].value("seed", std::uint64_t{42}),
-                      config["training"].value("threads", 2)};
-  model->fit(ctx);
-  return model;
+namespace {
+
+// Everything the SGD path needs from run_training's setup.
+struct SgdSetup {
+  const TrainRequest& request;
+  const TrainingConfig& tc;
+  Dataset& dataset;
+  const Split& split;
+  const Split& val_split;
+  ModelBundle& bundle;
+  const Recommender* own_popularity;
+  EvalOptions val_options;
+  ShardCollectives* shards;
+  bool evaluates, root;
+  Progress& progress;
+};
+
+// A family trained step by step by the Trainer: checkpoints, resume, MPI data
+// parallelism, validation every epoch and early stopping.
+TrainOutcome train_by_sgd(Recommender& model, SgdTrainable& sgd, const TrainingContext& ctx, SgdSetup& s) {
+  const TrainingConfig& tc = s.tc;
+  DataParallel* dp = s.request.data_parallel;
+  sgd.create_network(ctx);
+  Network& net = sgd.network();
+  auto positives = collect_positives(s.dataset, s.split, tc.event_weights, tc.recency_half_life_days,
+                                     tc.recency_by_sampling);
+  if (dp && !s.shards) positives = shard_positives(positives, dp->rank(), dp->size());  // sharded: already its own
+  std::optional<SeenMasks> global_seen;
+  if (s.shards) global_seen = seen_masks_over_shards(s.bundle, *s.shards);
+  auto mark_seen = [&] {  // the same masks on every rank: the replicas must stay identical
+    if (global_seen) return net.set_seen(global_seen->users, global_seen->items);
+    std::vector<bool> users_seen(s.bundle.users.size(), false), items_seen(s.bundle.items.size(), false);
+    for (std::size_t u = 0; u < s.bundle.seen.size(); ++u) {
+      users_seen[u] = !s.bundle.seen[u].empty();
+      for (auto i : s.bundle.seen[u]) items_seen[i] = true;
+    }
+    net.set_seen(users_seen, items_seen);
+  };
+  NegativeSampler sampler(s.bundle.seen, s.dataset.num_items());
+  NegativeDraw draw = [&sampler](std::uint32_t user, Rng& rng) { return sampler.sample(user, rng); };
+  // While training, a model with a cold path uses it (model.cold_user_path is decided after).
+  EvalOptions val_options = s.val_options;
+  val_options.cold_user_path = "auto";
+  ValidationFn validate;  // empty: no validation part, so no early stopping (never peek at test)
+  if (part_size(s.split.validation, s.shards) == 0)
+    s.progress.log("note: the split has no validation part; training runs all epochs and keeps the last");
+  else
+    validate = [&, val_loss_batch = validation_loss_batch(s.dataset, s.val_split, s.bundle, tc, draw,
+                                                          s.shards ? 20000 / s.shards->shards() : 20000,
+                                                          global_seen ? &*global_seen : nullptr)](
+                   const Network& trained) {
+      mark_seen();  // the unknown rows follow the trained rows each epoch (every rank)
+      if (!s.evaluates) return nlohmann::json();  // rank 0 alone validates
+      nlohmann::json r = evaluate(model, s.dataset, s.val_split, val_options, s.own_popularity);
+      nlohmann::json ranking = r.at("ranking");
+      if (s.shards) {  // the mean loss over every shard's validation pairs
+        double sums[2] = {0.0, static_cast<double>(val_loss_batch.size())};
+        if (val_loss_batch.size() > 0) sums[0] = trained.evaluate_loss(val_loss_batch, tc.loss) * sums[1];
+        s.shards->sum(sums, 2);
+        if (sums[1] > 0) ranking["loss"] = sums[0] / sums[1];
+      } else if (val_loss_batch.size() > 0) {
+        ranking["loss"] = trained.evaluate_loss(val_loss_batch, tc.loss);
+      }
+      return s.root ? ranking : nlohmann::json();  // the trainer records each key as val_<key>: val_ndcg@10, val_loss
+    };
+  Trainer trainer(net, tc, s.progress);
+  if (s.request.on_epoch) trainer.set_epoch_callback(s.request.on_epoch);
+  if (s.request.stop_after_epoch) trainer.set_stop_predicate(s.request.stop_after_epoch);
+  trainer.set_data_parallel(dp);
+  TrainOutcome outcome = trainer.fit(positives, draw, validate, s.request.out / "checkpoint", s.request.resume);
+  mark_seen();
+  return outcome;
 }
+
+}  // namespace
 
 TrainResult run_training(const TrainRequest& request) {
   auto t_start = std::chrono::steady_clock::now();
@@ -185,7 +253,8 @@ TrainResult run_training(const TrainRequest& request) {
   const nlohmann::json& config = request.config;
   const TrainingConfig tc = TrainingConfig::from_json(config);
   const std::string type = config.at("model").at("type").get<std::string>();
-  const bool neural = type == "ncf" || type == "hybrid";
+  const ModelFamily& family = model_family(type);  // an unknown name fails here, before loading data
+  std::unique_ptr<Recommender> model = family.create(config);  // so does a bad family setting
   const std::string cold_user_path = config.at("model").value("cold_user_path", std::string("auto"));
   if (cold_user_path != "auto" && cold_user_path != "content" && cold_user_path != "popularity")
     throw ConfigError("model.cold_user_path must be auto, content or popularity (got '" + cold_user_path + "')");
@@ -207,18 +276,20 @@ TrainResult run_training(const TrainRequest& request) {
   FeatureBuilder builder = FeatureBuilder::fit(dataset, split, {}, shards);
   FeatureSet features = builder.transform(dataset, split, shards);
 
-  TrainingContext ctx{&dataset, &split, &features, config, tc.seed, tc.threads, shards};
   std::map<std::string, std::unique_ptr<Recommender>> baselines;
   DataParallel* dp = request.data_parallel;
   const bool root = !dp || dp->is_root();
   const bool evaluates = root || shards;  // sharded, every rank evaluates its own users
-  for (const auto& name : evaluates ? baseline_names(config) : std::vector<std::string>{}) {
-    baselines[name] = make_baseline(name);
-    baselines[name]->fit(ctx);
-  }
-  if (evaluates && !baselines.count("popularity")) {
-    baselines["popularity"] = make_baseline("popularity");
-    baselines["popularity"]->fit(ctx);
+  {
+    TrainingContext base_ctx{&dataset, &split, &features, config, tc.seed, tc.threads, shards};
+    for (const auto& name : evaluates ? baseline_names(config) : std::vector<std::string>{}) {
+      baselines[name] = make_model(name, config);
+      baselines[name]->fit(base_ctx);
+    }
+    if (evaluates && !baselines.count("popularity")) {
+      baselines["popularity"] = make_model("popularity", config);
+      baselines["popularity"]->fit(base_ctx);
+    }
   }
   const Recommender* popularity = evaluates ? baselines["popularity"].get() : nullptr;
 
@@ -233,90 +304,63 @@ TrainResult run_training(const TrainRequest& request) {
                             {"seed", split.config.seed}};
   bundle.users = dataset.users;
   bundle.items = dataset.items;
-  bundle.feature_builder = builder;
   bundle.seen = user_train_items(dataset, split.train);
   {
-    // The model's own fallback (users it cannot personalise) follows its recency setting.
+    // The model's own fallback (users routing sends to popularity) follows its
+    // recency setting; a baseline's is the plain popularity baseline.
     auto pop = weighted_item_popularity(dataset, split, PopularityWeights::from_config(config),
-                                        neural ? tc.recency_half_life_days : 0.0, shards);
+                                        family.baseline ? 0.0 : tc.recency_half_life_days, shards);
     bundle.popularity.assign(pop.begin(), pop.end());
   }
+  const PopularityBaseline own_popularity = bundle.popularity_model();
+
+  // Id dropout trains the content path on simulated new entities (cold twins);
+  // only a model with a content path has one.
+  if (model->content_scoring() && ModelConfig::from_json(config.at("model")).id_dropout_rate > 0.0f)
+    builder.add_cold_twins(dataset, split, features);
+  bundle.features = std::move(features);
+  bundle.feature_builder = builder;
+  TrainingContext ctx{&dataset, &split, &bundle.features, config, tc.seed, tc.threads, shards};
+
+  EvalOptions val_options = eval_options(config, "validation", true);
+  val_options.shards = shards;
+  const std::size_t max_val_users =
+      config.contains("evaluation") ? config["evaluation"].value("validation_users", std::size_t{20000}) : 20000;
+  const Split val_split = sample_part_users(dataset, split, &Split::validation, max_val_users, tc.seed, shards);
+  const bool has_validation = part_size(split.validation, shards) > 0;
 
   TrainResult result;
-  const Recommender* evaluated = nullptr;
-  std::unique_ptr<NeuralRecommender> neural_view;
-  if (neural) {
-    ModelConfig mc = ModelConfig::from_json(config.at("model"));
-    if (type == "hybrid" && mc.id_dropout_rate > 0.0f) builder.add_cold_twins(dataset, split, features);
-    bundle.features = std::move(features);
-    bundle.network = Network::create(mc, dataset.num_users(), dataset.num_items(),
-                                     type == "hybrid" ? &bundle.features : nullptr, tc.seed);
-    Network& net = *bundle.network;
-    auto positives = collect_positives(dataset, split, tc.event_weights, tc.recency_half_life_days,
-                                       tc.recency_by_sampling);
-    if (dp && !shards) positives = shard_positives(positives, dp->rank(), dp->size());  // sharded: already its own
-    std::optional<SeenMasks> global_seen;
-    if (shards) global_seen = seen_masks_over_shards(bundle, *shards);
-    auto mark_seen = [&] {  // the same masks on every rank: the replicas must stay identical
-      global_seen ? net.set_seen(global_seen->users, global_seen->items) : bundle.mark_seen_on_network();
-    };
-    NegativeSampler sampler(bundle.seen, dataset.num_items());
-    NegativeDraw draw = [&sampler](std::uint32_t user, Rng& rng) { return sampler.sample(user, rng); };
-    EvalOptions val_options = eval_options(config, "validation", true);
-    val_options.shards = shards;
-    const std::size_t max_val_users =
-        config.contains("evaluation") ? config["evaluation"].value("validation_users", std::size_t{20000}) : 20000;
-    const Split val_split = sample_part_users(dataset, split, &Split::validation, max_val_users, tc.seed, shards);
-    // ncf ranks users without history by its own popularity; a hybrid's content
-    // path serves them while training (model.cold_user_path is decided after).
-    neural_view = type == "ncf" ? std::make_unique<NeuralRecommender>(net, bundle.seen, bundle.popularity)
-                                : std::make_unique<NeuralRecommender>(net);
-    ValidationFn validate;  // empty: no validation part, so no early stopping (never peek at test)
-    if (part_size(split.validation, shards) == 0)
-      progress.log("note: the split has no validation part; training runs all epochs and keeps the last");
-    else
-      validate = [&, val_loss_batch = validation_loss_batch(dataset, val_split, bundle, tc, draw,
-                                                            shards ? 20000 / shards->shards() : 20000,
-                                                            global_seen ? &*global_seen : nullptr)](
-                     const Network& trained) {
-        mark_seen();  // the unknown rows follow the trained rows each epoch (every rank)
-        if (!evaluates) return nlohmann::json();  // rank 0 alone validates
-        nlohmann::json r = evaluate(*neural_view, dataset, val_split, val_options, popularity);
-        nlohmann::json ranking = r.at("ranking");
-        if (shards) {  // the mean loss over every shard's validation pairs
-          double sums[2] = {0.0, static_cast<double>(val_loss_batch.size())};
-          if (val_loss_batch.size() > 0) sums[0] = trained.evaluate_loss(val_loss_batch, tc.loss) * sums[1];
-          shards->sum(sums, 2);
-          if (sums[1] > 0) ranking["loss"] = sums[0] / sums[1];
-        } else if (val_loss_batch.size() > 0) {
-          ranking["loss"] = trained.evaluate_loss(val_loss_batch, tc.loss);
-        }
-        return root ? ranking : nlohmann::json();  // the trainer records each key as val_<key>: val_ndcg@10, val_loss
-      };
-    Trainer trainer(net, tc, progress);
-    if (request.on_epoch) trainer.set_epoch_callback(request.on_epoch);
-    if (request.stop_after_epoch) trainer.set_stop_predicate(request.stop_after_epoch);
-    trainer.set_data_parallel(dp);
-    result.outcome = trainer.fit(positives, draw, validate, request.out / "checkpoint", request.resume);
-    mark_seen();
-    if (type == "hybrid") {
-      std::string path = cold_user_path;
-      if (path == "auto")
-        path = evaluates && part_size(split.validation, shards) > 0  // sharded: every rank evaluates
-                   ? choose_cold_user_path(bundle, dataset, val_split, val_options, popularity, progress)
-                   : "content";
-      bundle.config["model"]["cold_user_path"] = path;
-      if (bundle.cold_users_by_popularity())
-        neural_view = std::make_unique<NeuralRecommender>(net, bundle.seen, bundle.popularity);
-    }
-    evaluated = neural_view.get();
+  if (SgdTrainable* sgd = model->sgd_trainable()) {
+    SgdSetup setup{request, tc, dataset, split, val_split, bundle, &own_popularity, val_options, shards, evaluates,
+                   root, progress};
+    result.outcome = train_by_sgd(*model, *sgd, ctx, setup);
   } else {
-    if (!baselines.count(type)) {
-      baselines[type] = make_baseline(type);
-      baselines[type]->fit(ctx);
+    // The family's validation grid (e.g. ease's lambda): each overlay fitted and
+    // ranked on validation, the best kept and recorded. Sharded, every rank fits
+    // and evaluates the same candidates (collectives).
+    const auto grid = family_grid(type, config, dataset);
+    if (!grid.empty() && has_validation) {
+      SelectionOutcome chosen = select_model(grid, ctx, val_split, val_options, &own_popularity, 0.0, progress);
+      model = std::move(chosen.model);
+      if (chosen.config.contains("model") && chosen.config["model"].contains(type))
+        bundle.config["model"][type] = chosen.config["model"][type];
+      bundle.config["selection"] = chosen.record;
+    } else {
+      if (!grid.empty()) progress.log("note: no validation part; the family's grid is not searched");
+      model->fit(ctx);
     }
-    evaluated = baselines[type].get();
   }
+  // A model with a cold path of its own: keep it or rank new users by popularity.
+  if (!family.baseline && model->serves_cold_users()) {
+    std::string path = cold_user_path;
+    if (path == "auto")
+      path = evaluates && has_validation  // sharded: every rank evaluates
+                 ? choose_cold_user_path(*model, own_popularity, dataset, val_split, val_options, progress)
+                 : "content";
+    bundle.config["model"]["cold_user_path"] = path;
+  }
+  bundle.recommender = std::move(model);
+  const Recommender& evaluated = *bundle.recommender;
   result.history = result.outcome.history;
   if (!evaluates) return result;  // rank 0 evaluates, saves and reports
 
@@ -332,13 +376,15 @@ TrainResult run_training(const TrainRequest& request) {
     progress.log(fmt::format("test part: a seeded sample of {} users (evaluation.test_users)", max_test_users));
   }
   const Split& test_split = sampled_test ? *sampled_test : split;
-  nlohmann::json model_metrics = evaluate(*evaluated, dataset, test_split, test_options, popularity);
+  EvalOptions model_options = test_options;
+  model_options.cold_user_path = bundle.cold_user_path();
+  nlohmann::json model_metrics = evaluate(evaluated, dataset, test_split, model_options, &own_popularity);
   std::map<std::string, nlohmann::json> baseline_metrics;
-  for (const auto& [name, model] : baselines) {
+  const auto compared = baseline_names(config);
+  for (const auto& [name, baseline] : baselines) {
     if (name == type) continue;
-    if (std::find(baseline_names(config).begin(), baseline_names(config).end(), name) == baseline_names(config).end())
-      continue;
-    baseline_metrics[name] = evaluate(*model, dataset, test_split, test_options, popularity);
+    if (std::find(compared.begin(), compared.end(), name) == compared.end()) continue;
+    baseline_metrics[name] = evaluate(*baseline, dataset, test_split, test_options, popularity);
   }
   result.report = make_result_report(request.model_version, model_metrics, baseline_metrics);
   result.report["training"] = {{"epochs_run", result.outcome.epochs_run},

@@ -53,8 +53,4 @@ TrainResult run_training(const TrainRequest& request);
 // The data: section of the configuration as a SplitConfig.
 SplitConfig split_config_from(const nlohmann::json& config);
 
-// Rebuilds a baseline recorded in a model folder's config.json by loading the
-// recorded data and refitting on the recorded split (baselines train in seconds).
-std::unique_ptr<Recommender> refit_baseline(const nlohmann::json& config);
-
 }  // namespace hybridrec

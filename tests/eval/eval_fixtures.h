@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "core/error.h"
 #include "data/split.h"
 #include "model/recommender.h"
 
@@ -78,6 +79,9 @@ class FunctionModel : public Recommender {
     }
   }
   bool serves_cold_users() const override { return serves_cold_; }
+  // A scoring function has no fitted state to keep; evaluation tests never save it.
+  void save(const std::filesystem::path&) const override { throw Error("FunctionModel is not saved"); }
+  void load(const std::filesystem::path&, const LoadContext&) override { throw Error("FunctionModel is not loaded"); }
 
   std::set<std::uint32_t> ranked_users() const { return ranked_users_; }
   std::set<std::uint32_t> pair_users() const { return pair_users_; }

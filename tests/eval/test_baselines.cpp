@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "eval_fixtures.h"
 #include "model/baselines.h"
+#include "model/model_families.h"
 
 using namespace hybridrec;
 using hybridrec::testing::Fixture;
@@ -176,7 +177,18 @@ TEST(RandomBaseline, IsSeededDeterministicAndUniform) {
   EXPECT_EQ(pairs[1], sa[17 * 200 + 199]);
 }
 
-TEST(MakeBaseline, KnowsTheThreeNames) {
-  for (const auto& name : baseline_names()) EXPECT_EQ(make_baseline(name)->type(), name);
-  EXPECT_THROW(make_baseline("hybrid"), ConfigError);
+TEST(ModelFamilies, TableKnowsTheThreeBaselines) {
+  std::vector<std::string> baselines;
+  for (const auto& family : model_families())
+    if (family.baseline) baselines.push_back(family.name);
+  EXPECT_EQ(baselines, (std::vector<std::string>{"popularity", "category", "random"}));
+  for (const auto& name : model_family_names()) EXPECT_EQ(make_model(name, nlohmann::json::object())->type(), name);
+  EXPECT_FALSE(model_family("hybrid").baseline);
+  try {
+    make_model("nope", nlohmann::json::object());
+    FAIL() << "an unknown family must be rejected";
+  } catch (const ConfigError& e) {  // names the known families
+    EXPECT_NE(std::string(e.what()).find("popularity"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("hybrid"), std::string::npos) << e.what();
+  }
 }

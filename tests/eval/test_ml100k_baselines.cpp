@@ -9,6 +9,7 @@
 #include "eval/leave_one_out.h"
 #include "eval/result_report.h"
 #include "model/baselines.h"
+#include "model/model_families.h"
 #include "test_support.h"
 
 using namespace hybridrec;
@@ -30,9 +31,10 @@ Fitted fit_all(const std::string& strategy) {
   TrainingContext context;
   context.dataset = &f.dataset;
   context.split = &f.split;
-  for (const auto& name : baseline_names()) {
-    f.models[name] = make_baseline(name);
-    f.models[name]->fit(context);
+  for (const auto& family : model_families()) {
+    if (!family.baseline) continue;
+    f.models[family.name] = make_model(family.name, nlohmann::json::object());
+    f.models[family.name]->fit(context);
   }
   return f;
 }

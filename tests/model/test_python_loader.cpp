@@ -15,6 +15,8 @@
 
 #include "core/atomic_file.h"
 #include "data/id_map.h"
+#include "model/abilities.h"
+#include "model/model_families.h"
 #include "model/network.h"
 #include "model/safetensors.h"
 #include "test_support.h"
@@ -78,11 +80,10 @@ FeatureSet random_feature_set() {
 }
 
 // A network that is not at its initial weights: a few lazy-Adam steps on random pairs.
-std::unique_ptr<Network> trained_network(const std::string& type, const FeatureSet& features) {
-  auto net = Network::create(small_config(type), kUsers, kItems, &features, 5);
+void train_a_little(Network& net) {
   OptimizerConfig opt;
   opt.learning_rate = 0.05f;
-  net->set_optimizer(opt);
+  net.set_optimizer(opt);
   std::mt19937 rng(3);
   for (int step = 0; step < 5; ++step) {
     Batch b;
@@ -91,8 +92,13 @@ std::unique_ptr<Network> trained_network(const std::string& type, const FeatureS
       b.items.push_back(rng() % kItems);
       b.labels.push_back(static_cast<float>(rng() % 2));
     }
-    net->train_step(b, Loss::BCE, step);
+    net.train_step(b, Loss::BCE, step);
   }
+}
+
+std::unique_ptr<Network> trained_network(const std::string& type, const FeatureSet& features) {
+  auto net = Network::create(small_config(type), kUsers, kItems, &features, 5);
+  train_a_little(*net);
   return net;
 }
 
@@ -134,10 +140,25 @@ void write_documented_layout(const fs::path& dir, const Network& net, const Feat
 void write_bundle_layout(const fs::path& dir, const std::string& type) {
   ModelBundle bundle;
   bundle.features = random_feature_set();
-  bundle.network = trained_network(type, bundle.features);
-  bundle.config = {{"model", bundle.network->config().to_json()}};
+  bundle.config = {{"model", small_config(type).to_json()}};
   bundle.users = make_ids("u", kUsers);
   bundle.items = make_ids("i", kItems);
+  // The family made by the table, its network created as the pipeline creates it
+  // (same seed and threads as trained_network, so the same weights).
+  Dataset ids;
+  ids.users = bundle.users;
+  ids.items = bundle.items;
+  TrainingContext context;
+  context.dataset = &ids;
+  context.features = &bundle.features;
+  context.config = bundle.config;
+  context.seed = 5;
+  context.threads = 1;
+  bundle.recommender = make_model(type, bundle.config);
+  SgdTrainable* sgd = bundle.recommender->sgd_trainable();
+  ASSERT_NE(sgd, nullptr);
+  sgd->create_network(context);
+  train_a_little(sgd->network());
   bundle.seen.assign(kUsers, {});
   bundle.popularity.assign(kItems, 0.0f);
   bundle.save(dir);

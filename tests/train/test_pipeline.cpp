@@ -229,17 +229,22 @@ TEST(Pipeline, ColdUsersGoToTheChosenPath) {
   run_training(ncf);
   ModelBundle n = ModelBundle::load(dir / "ncf");
   EXPECT_TRUE(n.cold_users_by_popularity());
-  EXPECT_TRUE(n.recommender->serves_cold_users());
+  EXPECT_FALSE(n.recommender->serves_cold_users());  // ncf has no cold path: routing sends them on
   std::uint32_t cold = 0;
   while (cold < n.seen.size() && !n.seen[cold].empty()) ++cold;
   ASSERT_LT(cold, n.seen.size()) << "the temporal split leaves some users without training history";
+  EXPECT_EQ(n.route(cold), Route::popularity);
+  // What evaluation ranks routed users by: the model's own popularity, scaled to [0, 1].
   std::vector<float> scores(n.items.size());
-  n.recommender->score_all(std::span<const std::uint32_t>(&cold, 1), scores.data());
+  n.popularity_model().score_all(std::span<const std::uint32_t>(&cold, 1), scores.data());
   const float top = *std::max_element(n.popularity.begin(), n.popularity.end());
   for (std::size_t i = 0; i < scores.size(); ++i) EXPECT_FLOAT_EQ(scores[i], n.popularity[i] / top);
   std::string path;
-  n.recommend(cold, 5, &path);
+  const auto served = n.recommend(cold, 5, &path);
   EXPECT_EQ(path, "popularity");
+  const auto by_popularity = top_k(n.popularity, 5, n.seen[cold]);
+  ASSERT_EQ(served.size(), by_popularity.size());
+  for (std::size_t r = 0; r < served.size(); ++r) EXPECT_EQ(served[r].item, by_popularity[r].item);
 
   auto forced = small_request(dir, "hybrid", 1, "forced");
   forced.config["model"]["cold_user_path"] = "popularity";

@@ -1,0 +1,28 @@
+#include "model/routing.h"
+
+#include "model/abilities.h"
+
+namespace hybridrec {
+
+Route route_user(const Recommender& model, const std::string& cold_user_path, const UserFacts& user) {
+  if (user.known && user.has_history) return Route::model;
+  if (cold_user_path == "popularity") return Route::popularity;
+  if (user.known) {
+    if (!model.serves_cold_users()) return Route::popularity;
+    // A family with a content path scores its cold users through it.
+    return model.content_scoring() ? Route::content : Route::model;
+  }
+  if (user.has_attributes && model.content_scoring()) return Route::content;
+  return Route::popularity;
+}
+
+const char* route_name(Route route) {
+  switch (route) {
+    case Route::model: return "model";
+    case Route::content: return "content";
+    case Route::popularity: return "popularity";
+  }
+  return "model";
+}
+
+}  // namespace hybridrec
