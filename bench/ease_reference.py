@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """EASE (Steck 2019) in numpy/scipy beside hybridrec's `ease`, on the same split.
 
 Reads MovieLens 100K's u1.base/u1.test (xz-compressed in the shared data folder,
@@ -7,7 +7,7 @@ full catalogue for every test user with training items excluded, and prints
 NDCG/P/R/MAP@10. Then runs `bench_closed_form ease` (hybridrec) on the same files and
 lambda and prints both; exits 1 when NDCG@10 differs by more than 0.005.
 
-  python3 bench/ease_reference.py --bench build/bench/bench_closed_form [--lambda 50 200]
+  /usr/bin/python3 bench/ease_reference.py --bench build/bench/bench_closed_form [--lambda 50 200]
 """
 import argparse
 import json

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """One epoch of iALS in numpy beside hybridrec's `ials`, same data, same start.
 
 Runs `bench_closed_form ials --dump DIR` (a generated shop of MovieLens 1M's size:
@@ -9,7 +9,7 @@ factors and its factors after one cholesky epoch. Then runs the same epoch here
 row, the Gram matrix precomputed), checks the factors agree, and prints seconds
 per epoch for both and the ratio.
 
-  OMP_NUM_THREADS=2 python3 bench/ials_reference.py --bench build/bench/bench_closed_form
+  OMP_NUM_THREADS=2 /usr/bin/python3 bench/ials_reference.py --bench build/bench/bench_closed_form
 """
 import argparse
 import json

@@ -85,12 +85,16 @@ void IalsRecommender::solve_row_exact(const SparseRowMatrix& observations, std::
   Eigen::MatrixXf a = gram;
   a.diagonal().array() += static_cast<float>(reg);
   Eigen::VectorXf b = Eigen::VectorXf::Zero(d);
-  for (SparseRowMatrix::InnerIterator it(observations, row); it; ++it) {
+  // sum_i c_i y_i y_i^T as one rank-k update (SYRK) of the rows scaled by sqrt(c_i).
+  RowMatrix scaled(count, d);
+  Eigen::Index k = 0;
+  for (SparseRowMatrix::InnerIterator it(observations, row); it; ++it, ++k) {
     const float c = 1.0f + static_cast<float>(alpha_) * it.value();
     const auto y = fixed.row(it.col());
-    a.selfadjointView<Eigen::Lower>().rankUpdate(y.transpose(), c);
+    scaled.row(k) = std::sqrt(c) * y;
     b.noalias() += c * y.transpose();
   }
+  a.selfadjointView<Eigen::Lower>().rankUpdate(scaled.transpose());
   solution = a.selfadjointView<Eigen::Lower>().llt().solve(b);
 }
 

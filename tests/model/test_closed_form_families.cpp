@@ -85,7 +85,7 @@ class ClosedFormContract : public ::testing::TestWithParam<FamilyCase> {};
 TEST_P(ClosedFormContract, ScoreAllAndPairsAgreeExactlyAndColdUsersAreFinite) {
   const Fixture f = taste_groups();
   auto model = GetParam().make(GetParam().config);
-  EXPECT_EQ(model->type(), GetParam().name);
+  EXPECT_EQ(GetParam().name.rfind(model->type(), 0), 0u);  // "ials_cholesky" is ials with another solver
   model->fit(context_for(f, GetParam().config));
   ASSERT_EQ(model->num_items(), f.dataset.num_items());
   const auto users = all_users(f);
@@ -316,15 +316,18 @@ TEST(Ials, UserStepIsTheClosedFormSolutionOfTheUsersNormalEquations) {
   EXPECT_TRUE(ials.solve_user(SparseRowMatrix(1, x.cols())).isZero());
 }
 
-TEST(Ials, ConjugateGradientWithAsManyStepsAsFactorsMatchesCholesky) {
+TEST(Ials, ConjugateGradientWithEnoughStepsMatchesCholesky) {
   const Fixture f = taste_groups();
-  nlohmann::json cg = ials_config("cg", 3);
-  cg["model"]["ials"]["cg_steps"] = 8;
-  IalsRecommender a(cg), b(ials_config("cholesky", 3));
+  // One epoch from the same start. In exact arithmetic CG solves a d x d system in
+  // d steps; in float, with the item side's poorer conditioning, it needs a few more.
+  nlohmann::json cg = ials_config("cg", 1);
+  cg["model"]["ials"]["cg_steps"] = 32;
+  IalsRecommender a(cg), b(ials_config("cholesky", 1));
   a.fit(context_for(f, {}));
   b.fit(context_for(f, {}));
-  EXPECT_LT((a.user_factors() - b.user_factors()).cwiseAbs().maxCoeff(), 1e-3);
-  EXPECT_LT((a.item_factors() - b.item_factors()).cwiseAbs().maxCoeff(), 1e-3);
+  const float users_scale = b.user_factors().cwiseAbs().maxCoeff(), items_scale = b.item_factors().cwiseAbs().maxCoeff();
+  EXPECT_LT((a.user_factors() - b.user_factors()).cwiseAbs().maxCoeff(), 1e-3 * users_scale);
+  EXPECT_LT((a.item_factors() - b.item_factors()).cwiseAbs().maxCoeff(), 1e-3 * items_scale);
 }
 
 TEST(Ials, ItemVectorsAreTheFactorsAndTheGridIsSizedBySetting) {
