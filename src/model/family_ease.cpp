@@ -32,16 +32,6 @@ std::string gigabytes(double bytes) {
   return text;
 }
 
-// Restores Eigen's thread count on scope exit (Eigen's setting is global).
-class EigenThreads {
- public:
-  explicit EigenThreads(int threads) : previous_(Eigen::nbThreads()) { Eigen::setNbThreads(threads); }
-  ~EigenThreads() { Eigen::setNbThreads(previous_); }
-
- private:
-  int previous_;
-};
-
 }  // namespace
 
 EaseRecommender::EaseRecommender(const nlohmann::json& config) {
@@ -103,7 +93,7 @@ void EaseRecommender::fit(const TrainingContext& context) {
   // solved in parallel (LLT::solve is const), each block by one thread.
   Eigen::MatrixXd inverse = Eigen::MatrixXd::Identity(n, n);
   {
-    EigenThreads eigen_threads(threads_);
+    EigenThreadsScope eigen_threads(threads_);
     Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(gram);  // factorises G in place
     if (llt.info() != Eigen::Success) throw Error("ease: X^T X + lambda I is not positive definite");
     const Eigen::Index block = std::max<Eigen::Index>(64, (n + threads_ - 1) / threads_);

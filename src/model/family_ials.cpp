@@ -85,8 +85,9 @@ void IalsRecommender::solve_row_exact(const SparseRowMatrix& observations, std::
   Eigen::MatrixXf a = gram;
   a.diagonal().array() += static_cast<float>(reg);
   Eigen::VectorXf b = Eigen::VectorXf::Zero(d);
-  // sum_i c_i y_i y_i^T as one rank-k update (SYRK) of the rows scaled by sqrt(c_i).
-  RowMatrix scaled(count, d);
+  // sum_i c_i y_i y_i^T as one matrix product of the gathered rows scaled by
+  // sqrt(c_i) (Eigen's GEMM kernel: faster here than its rank update).
+  Eigen::MatrixXf scaled(count, d);
   Eigen::Index k = 0;
   for (SparseRowMatrix::InnerIterator it(observations, row); it; ++it, ++k) {
     const float c = 1.0f + static_cast<float>(alpha_) * it.value();
@@ -94,7 +95,7 @@ void IalsRecommender::solve_row_exact(const SparseRowMatrix& observations, std::
     scaled.row(k) = std::sqrt(c) * y;
     b.noalias() += c * y.transpose();
   }
-  a.selfadjointView<Eigen::Lower>().rankUpdate(scaled.transpose());
+  a.noalias() += scaled.transpose() * scaled;
   solution = a.selfadjointView<Eigen::Lower>().llt().solve(b);
 }
 
@@ -140,6 +141,7 @@ void IalsRecommender::solve_row_cg(const SparseRowMatrix& observations, std::int
 
 void IalsRecommender::solve_rows(const SparseRowMatrix& observations, const RowMatrix& fixed, RowMatrix& target) const {
   const Eigen::MatrixXf gram = scaled_gram(fixed);
+  const EigenThreadsScope one_thread_per_row(1);
   // Each row is solved by one thread from its own data: the result does not
   // depend on the schedule.
 #pragma omp parallel for schedule(dynamic, 64) num_threads(threads_)

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <Eigen/Core>
 #include <Eigen/SparseCore>
 #include <nlohmann/json.hpp>
 
@@ -61,6 +62,20 @@ void append_sparse_tensors(const SparseRowMatrix& matrix, const std::string& pre
                            std::vector<NamedTensor>& tensors);
 SparseRowMatrix load_sparse_tensors(const std::vector<NamedTensor>& tensors, const std::string& prefix,
                                     std::int64_t cols, const std::string& file);
+
+// Sets Eigen's own thread count for a scope and restores it (Eigen's setting is
+// global). Loops that are already parallel over rows set 1: with a team of one
+// thread Eigen would otherwise open a nested parallel region in every product.
+class EigenThreadsScope {
+ public:
+  explicit EigenThreadsScope(int threads) : previous_(Eigen::nbThreads()) { Eigen::setNbThreads(threads); }
+  ~EigenThreadsScope() { Eigen::setNbThreads(previous_); }
+  EigenThreadsScope(const EigenThreadsScope&) = delete;
+  EigenThreadsScope& operator=(const EigenThreadsScope&) = delete;
+
+ private:
+  int previous_;
+};
 
 // The tensor called `name`; DataError naming `file` when absent or of another shape.
 const NamedTensor& find_tensor(const std::vector<NamedTensor>& tensors, const std::string& name,
