@@ -1,5 +1,5 @@
 // The closed-form families against their numpy/scipy references, on identical data:
-//   ease: fits hybridrec's ease on a MovieLens train/test pair (u1.base/u1.test,
+//   ease: fits hybridrec's ease (or --family itemknn / ials) on a MovieLens train/test pair (u1.base/u1.test,
 //         tab-separated user item rating time) and prints the fit time and the
 //         full-catalogue ranking metrics @10 (training items excluded) as JSON;
 //         bench/ease_reference.py runs it beside its scipy EASE and compares.
@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -27,6 +28,12 @@ using namespace hybridrec;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// CPU seconds of this process (all threads): on a shared machine the wall clock
+// also counts time spent waiting for a core.
+double cpu_seconds() {
+  return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -52,7 +59,8 @@ std::vector<Rating> read_movielens_pairs(const std::string& path, std::uint32_t&
   return rows;
 }
 
-int run_ease(const std::string& train_path, const std::string& test_path, double lambda, int threads, int k) {
+int run_ranking(const std::string& family, const std::string& train_path, const std::string& test_path, double lambda,
+                const std::string& settings, int threads, int k) {
   std::uint32_t users = 0, items = 0;
   const auto train = read_movielens_pairs(train_path, users, items);
   const auto test = read_movielens_pairs(test_path, users, items);
@@ -72,15 +80,17 @@ int run_ease(const std::string& train_path, const std::string& test_path, double
   // Every rating is one positive of weight 1, no recency decay: the reference's binary X.
   nlohmann::json config = {{"model", {{"ease", {{"lambda", lambda}}}}},
                            {"data", {{"recency_half_life_days", 0}}}};
-  auto model = make_ease(config);
+  if (!settings.empty()) config["model"][family] = nlohmann::json::parse(settings);
+  auto model = family == "ease" ? make_ease(config) : family == "itemknn" ? make_itemknn(config) : make_ials(config);
   TrainingContext context;
   context.dataset = &dataset;
   context.split = &split;
   context.config = config;
   context.threads = threads;
   const auto start = Clock::now();
+  const double cpu_start = cpu_seconds();
   model->fit(context);
-  const double fit_seconds = seconds_since(start);
+  const double fit_seconds = seconds_since(start), fit_cpu_seconds = cpu_seconds() - cpu_start;
 
   std::vector<std::vector<std::uint32_t>> seen(users), relevant(users);
   for (const auto& r : train) seen[r.user].push_back(r.item);
@@ -105,9 +115,9 @@ int run_ease(const std::string& train_path, const std::string& test_path, double
     ++evaluated;
   }
   const double n = static_cast<double>(std::max<std::size_t>(1, evaluated));
-  nlohmann::json out = {{"implementation", "hybridrec"}, {"lambda", lambda}, {"threads", threads},
+  nlohmann::json out = {{"implementation", "hybridrec"}, {"family", family}, {"settings", config["model"][family]}, {"threads", threads},
                         {"users", users}, {"items", items}, {"evaluated_users", evaluated},
-                        {"fit_seconds", fit_seconds},
+                        {"fit_seconds", fit_seconds}, {"fit_cpu_seconds", fit_cpu_seconds},
                         {"ndcg@" + std::to_string(k), ndcg / n}, {"precision@" + std::to_string(k), precision / n},
                         {"recall@" + std::to_string(k), recall / n}, {"map@" + std::to_string(k), map / n}};
   std::printf("%s\n", out.dump().c_str());
@@ -193,13 +203,15 @@ int run_ials(std::size_t users, std::size_t items, std::size_t interactions, int
 int main(int argc, char** argv) {
   CLI::App app{"closed-form families beside their numpy references"};
   app.require_subcommand(1);
-  auto* ease = app.add_subcommand("ease", "fit ease on a MovieLens train/test pair, print metrics @k as JSON");
-  std::string train, test;
+  auto* ease = app.add_subcommand("ease", "fit a family (ease by default) on a MovieLens train/test pair, print metrics @k as JSON");
+  std::string train, test, family = "ease", settings;
   double lambda = 100.0;
   int threads = 2, k = 10;
   ease->add_option("--train", train, "u1.base (user item rating time, tab-separated)")->required();
   ease->add_option("--test", test, "u1.test")->required();
   ease->add_option("--lambda", lambda);
+  ease->add_option("--family", family, "ease | itemknn | ials")->check(CLI::IsMember({"ease", "itemknn", "ials"}));
+  ease->add_option("--settings", settings, "the family's model.<family> settings as JSON, e.g. '{\"neighbors\": 50}'");
   ease->add_option("--threads", threads);
   ease->add_option("--k", k);
   auto* ials = app.add_subcommand("ials", "time iALS epochs on a generated ML-1M-sized shop");
@@ -215,6 +227,6 @@ int main(int argc, char** argv) {
   ials->add_option("--threads", threads);
   ials->add_option("--dump", dump, "folder for the matrix and factors the numpy reference reads");
   CLI11_PARSE(app, argc, argv);
-  if (*ease) return run_ease(train, test, lambda, threads, k);
+  if (*ease) return run_ranking(family, train, test, lambda, settings, threads, k);
   return run_ials(users, items, interactions, factors, epochs, threads, cg_steps, dump);
 }
