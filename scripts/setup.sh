@@ -10,7 +10,7 @@ PACKAGES=(
   libcpp-httplib-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
-  python3 python3-numpy python3-torch libopenblas0-openmp
+  python3 python3-numpy python3-scipy python3-torch libopenblas0-openmp
   xz-utils ccache
   wrk libhnswlib-dev python3-optuna chromium chromium-driver
 )
