@@ -54,7 +54,11 @@ CandidateIndex::CandidateIndex(const Network& network, const CandidateIndexOptio
     hidden_weights_.push_back(Eigen::Map<const RowMatrix>(w[l]->data.data(), w[l]->shape[0], w[l]->shape[1]));
     hidden_biases_.push_back(b[l]->data);
   }
-  output_weight_ = w.back()->data;
+  // The output Linear of a network with the GMF branch reads [h_last | gmf]; the
+  // MLP's share is its first h_last weights (the GMF share is linear in the item
+  // and already folded into the tail of every user part).
+  const auto h_last = static_cast<std::ptrdiff_t>(w[w.size() - 2]->shape[0]);
+  output_weight_.assign(w.back()->data.begin(), w.back()->data.begin() + h_last);
 
   const auto n = static_cast<std::size_t>(item_parts_.rows()), dim = static_cast<std::size_t>(item_parts_.cols());
   impl_ = std::make_unique<Impl>(dim);
@@ -88,7 +92,9 @@ CandidateIndex::~CandidateIndex() = default;
 
 std::vector<float> CandidateIndex::query_vector(std::span<const float> user_part,
                                                 std::span<const std::uint32_t> reference_items) const {
-  const auto h1 = item_parts_.cols();
+  // item_parts_ rows are [first-layer part (h1) | GMF row (G, if any)]; only the
+  // first h1 columns go through the MLP, the GMF tail of the query is exact.
+  const auto h1 = hidden_weights_.empty() ? static_cast<Eigen::Index>(output_weight_.size()) : hidden_weights_[0].cols();
   const auto r = static_cast<Eigen::Index>(reference_items.size());
   if (r == 0) return std::vector<float>(user_part.begin(), user_part.end());
   // Forward through the MLP for every reference point z = u + v_ref, keeping the
@@ -112,7 +118,9 @@ std::vector<float> CandidateIndex::query_vector(std::span<const float> user_part
     if (l > 0) grad = grad * hidden_weights_[l - 1];
   }
   Eigen::RowVectorXf mean = grad.colwise().mean();
-  return std::vector<float>(mean.data(), mean.data() + mean.size());
+  std::vector<float> query(mean.data(), mean.data() + mean.size());
+  query.insert(query.end(), user_part.begin() + h1, user_part.end());
+  return query;
 }
 
 std::vector<std::uint32_t> CandidateIndex::search(std::span<const float> query, std::size_t n) const {
