@@ -77,7 +77,7 @@ double peak_flops(int threads) {
 int main(int argc, char** argv) {
   CLI::App app{"C++ training throughput, batch-size samples per Adam step"};
   std::string model = "ncf", loss_name = "mse", samples_path;
-  int threads = 2, steps = 2000, warmup = 100, batch_size = 256;
+  int threads = 2, steps = 2000, warmup = 100, batch_size = 256, gmf_dim = 0;
   bool dense_adam = false, skip_peak = false;
   app.add_option("--model", model, "ncf | hybrid");
   app.add_option("--loss", loss_name);
@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
   app.add_option("--steps", steps, "timed steps");
   app.add_option("--warmup", warmup);
   app.add_option("--batch", batch_size);
+  app.add_option("--gmf-dim", gmf_dim, "model.gmf_dim: the NeuMF GMF branch (0 = off)");
   app.add_flag("--dense-adam", dense_adam, "update every embedding row every step (torch.optim.Adam)");
   app.add_flag("--skip-peak", skip_peak);
   app.add_option("--write-samples", samples_path, "save the batches for bench/pytorch_train.py");
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
 
   ModelConfig config;  // the specification's sizes
   config.type = model;
+  config.gmf_dim = gmf_dim;
   auto net = Network::create(config, kUsers, kItems, &features, 42);
   OptimizerConfig opt;
   opt.lazy_embeddings = !dense_adam;

@@ -2,7 +2,7 @@
 
 Artifact layout (what `hybridrec train` writes):
   config.json          {"model": {type, embedding_dim, hidden_layers, dropout_rate,
-                                  content_dim, feature_embedding_dim},
+                                  content_dim, feature_embedding_dim, gmf_dim},
                         "num_users": U, "num_items": I,
                         "features": {"user_dense_dim", "item_dense_dim",        # hybrid only
                                      "user_cat_cardinalities", "item_cat_cardinalities"}}
@@ -50,7 +50,7 @@ def load_model(model_dir):
     m = config["model"]
     num_users, num_items = int(config["num_users"]), int(config["num_items"])
     common = dict(embedding_dim=int(m["embedding_dim"]), hidden_layers=tuple(int(h) for h in m["hidden_layers"]),
-                  dropout_rate=float(m["dropout_rate"]))
+                  dropout_rate=float(m["dropout_rate"]), gmf_dim=int(m.get("gmf_dim", 0)))
     features = None
     if m["type"] == "ncf":
         model = NeuralCollaborativeFiltering(num_users, num_items, **common)

@@ -10,10 +10,11 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def _mlp(input_dim, hidden_layers, dropout_rate):
+def _mlp(input_dim, hidden_layers, dropout_rate, extra_output_inputs=0):
     """Linear+ReLU per hidden layer, Dropout after every hidden block but the last,
     then Linear(h_last, 1). For [128, 64, 32] this is the specification's Sequential
-    with indices mlp.0, mlp.3, mlp.6, mlp.8."""
+    with indices mlp.0, mlp.3, mlp.6, mlp.8. extra_output_inputs widens the output
+    Linear for the GMF branch (its inputs come after h_last's)."""
     layers = []
     previous = input_dim
     for i, width in enumerate(hidden_layers):
@@ -21,31 +22,56 @@ def _mlp(input_dim, hidden_layers, dropout_rate):
         if i + 1 < len(hidden_layers):
             layers.append(nn.Dropout(dropout_rate))
         previous = width
-    layers.append(nn.Linear(previous, 1))
+    layers.append(nn.Linear(previous + extra_output_inputs, 1))
     return nn.Sequential(*layers)
 
 
-class NeuralCollaborativeFiltering(nn.Module):
-    def __init__(self, num_users, num_items, embedding_dim=50, hidden_layers=(128, 64, 32), dropout_rate=0.2):
+class _GmfBranch:
+    """NeuMF's fusion (He et al., 2017): with gmf_dim > 0 the model holds a second
+    pair of id embeddings (mf_user_embedding, mf_item_embedding) whose element-wise
+    product is concatenated with the MLP's last hidden layer before the output
+    Linear, mlp[-1] = Linear(h_last + gmf_dim, 1). gmf_dim = 0 is the plain MLP."""
+
+    def _init_gmf(self, user_rows, item_rows, gmf_dim):
+        self.gmf_dim = gmf_dim
+        if gmf_dim > 0:
+            self.mf_user_embedding = nn.Embedding(user_rows, gmf_dim)
+            self.mf_item_embedding = nn.Embedding(item_rows, gmf_dim)
+
+    def _fuse(self, x, user_ids, item_ids):
+        if self.gmf_dim == 0:
+            # squeeze(-1), not the specification's squeeze(): a batch of one stays 1-D.
+            return self.mlp(x).squeeze(-1)
+        gmf = self.mf_user_embedding(user_ids) * self.mf_item_embedding(item_ids)
+        return self.mlp[-1](torch.cat([self.mlp[:-1](x), gmf], 1)).squeeze(-1)
+
+
+class NeuralCollaborativeFiltering(nn.Module, _GmfBranch):
+    """The specification's NCF; with gmf_dim > 0 it is NeuMF (GMF + MLP)."""
+
+    def __init__(self, num_users, num_items, embedding_dim=50, hidden_layers=(128, 64, 32), dropout_rate=0.2,
+                 gmf_dim=0):
         super().__init__()
         self.user_embedding = nn.Embedding(num_users, embedding_dim)
         self.item_embedding = nn.Embedding(num_items, embedding_dim)
-        self.mlp = _mlp(2 * embedding_dim, hidden_layers, dropout_rate)
+        self._init_gmf(num_users, num_items, gmf_dim)
+        self.mlp = _mlp(2 * embedding_dim, hidden_layers, dropout_rate, gmf_dim)
 
     def forward(self, user_ids, item_ids):
         x = torch.cat([self.user_embedding(user_ids), self.item_embedding(item_ids)], 1)
-        # squeeze(-1), not the specification's squeeze(): a batch of one stays 1-D.
-        return self.mlp(x).squeeze(-1)  # logit; prediction = sigmoid(logit)
+        return self._fuse(x, user_ids, item_ids)  # logit; prediction = sigmoid(logit)
 
 
-class HybridRecommender(nn.Module):
+class HybridRecommender(nn.Module, _GmfBranch):
     def __init__(self, num_users, num_items, user_dense_dim, item_dense_dim, user_cat_cardinalities,
                  item_cat_cardinalities, embedding_dim=50, content_dim=64, feature_embedding_dim=10,
-                 hidden_layers=(128, 64, 32), dropout_rate=0.2):
+                 hidden_layers=(128, 64, 32), dropout_rate=0.2, gmf_dim=0):
         super().__init__()
-        # The extra last row is the "unknown" vector for entities unseen in training.
+        # The extra last row is the "unknown" vector for entities unseen in training
+        # (the GMF tables have one too).
         self.user_embedding = nn.Embedding(num_users + 1, embedding_dim)
         self.item_embedding = nn.Embedding(num_items + 1, embedding_dim)
+        self._init_gmf(num_users + 1, num_items + 1, gmf_dim)
         self.user_feature_embeddings = nn.ModuleList(
             [nn.Embedding(c, feature_embedding_dim) for c in user_cat_cardinalities])
         self.item_feature_embeddings = nn.ModuleList(
@@ -54,7 +80,7 @@ class HybridRecommender(nn.Module):
                                       content_dim)
         self.item_content = nn.Linear(item_dense_dim + len(item_cat_cardinalities) * feature_embedding_dim,
                                       content_dim)
-        self.mlp = _mlp(2 * embedding_dim + 2 * content_dim, hidden_layers, dropout_rate)
+        self.mlp = _mlp(2 * embedding_dim + 2 * content_dim, hidden_layers, dropout_rate, gmf_dim)
 
     def forward(self, user_ids, item_ids, user_dense, user_cats, item_dense, item_cats):
         uc = F.relu(self.user_content(torch.cat(
@@ -62,7 +88,7 @@ class HybridRecommender(nn.Module):
         ic = F.relu(self.item_content(torch.cat(
             [item_dense] + [e(item_cats[:, j]) for j, e in enumerate(self.item_feature_embeddings)], 1)))
         x = torch.cat([self.user_embedding(user_ids), self.item_embedding(item_ids), uc, ic], 1)
-        return self.mlp(x).squeeze(-1)  # logit
+        return self._fuse(x, user_ids, item_ids)  # logit
 
 
 # Losses, all on the logit. Predictions are p = sigmoid(logit); weights are per

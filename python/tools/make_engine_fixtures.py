@@ -31,6 +31,7 @@ from hybridrec.safetensors_io import save_file  # noqa: E402
 
 NUM_USERS, NUM_ITEMS = 7, 9
 EMBEDDING_DIM, HIDDEN, CONTENT_DIM, FEATURE_EMB = 4, [8, 6, 4], 5, 3
+GMF_DIM = 3  # the GMF-branch fixtures (neumf_*, hybrid_gmf_*); unlike EMBEDDING_DIM so shapes cannot mix up
 USER_DENSE, ITEM_DENSE = 2, 3
 USER_CARDS, ITEM_CARDS = [4], [5, 3]
 # Larger than the defaults so one step moves every value visibly (a wrong update
@@ -45,13 +46,15 @@ BPR_GROUP = 5  # one positive, four negatives: the default negative_sampling_rat
 CHECK_REL, CHECK_ABS = 1e-6, 1e-7
 
 
-def make_model(kind, seed):
+def make_model(kind, seed, gmf_dim=0):
     torch.manual_seed(seed)
     if kind == "ncf":
-        return NeuralCollaborativeFiltering(NUM_USERS, NUM_ITEMS, EMBEDDING_DIM, HIDDEN, dropout_rate=0.0)
+        return NeuralCollaborativeFiltering(NUM_USERS, NUM_ITEMS, EMBEDDING_DIM, HIDDEN, dropout_rate=0.0,
+                                            gmf_dim=gmf_dim)
     return HybridRecommender(NUM_USERS, NUM_ITEMS, USER_DENSE, ITEM_DENSE, USER_CARDS, ITEM_CARDS,
                              embedding_dim=EMBEDDING_DIM, content_dim=CONTENT_DIM,
-                             feature_embedding_dim=FEATURE_EMB, hidden_layers=HIDDEN, dropout_rate=0.0)
+                             feature_embedding_dim=FEATURE_EMB, hidden_layers=HIDDEN, dropout_rate=0.0,
+                             gmf_dim=gmf_dim)
 
 
 def make_data(loss, seed):
@@ -153,14 +156,16 @@ def main():
     torch.set_num_threads(1)  # deterministic reductions
 
     total = 0
-    for m, kind in enumerate(["ncf", "hybrid"]):
+    # (fixture prefix, model, gmf_dim): the plain networks, then with the GMF branch.
+    variants = [("ncf", "ncf", 0), ("hybrid", "hybrid", 0), ("neumf", "ncf", GMF_DIM), ("hybrid_gmf", "hybrid", GMF_DIM)]
+    for m, (prefix, kind, gmf_dim) in enumerate(variants):
         for l, loss in enumerate(["mse", "bce", "bpr"]):
             seed = args.seed + 10 * m + l
-            model = make_model(kind, seed)
+            model = make_model(kind, seed, gmf_dim)
             data = make_data(loss, seed)
             f32 = run(kind, loss, model, data, torch.float32)
             f64 = run(kind, loss, model, data, torch.float64)
-            name = f"{kind}_{loss}"
+            name = f"{prefix}_{loss}"
             check_conditioning(name, f32, f64)
 
             users, items, labels, weights, features = data
@@ -171,6 +176,7 @@ def main():
             metadata = {
                 "model": kind, "loss": loss, "num_users": NUM_USERS, "num_items": NUM_ITEMS,
                 "embedding_dim": EMBEDDING_DIM, "hidden_layers": json.dumps(HIDDEN), "dropout_rate": 0.0,
+                "gmf_dim": gmf_dim,
                 "content_dim": CONTENT_DIM, "feature_embedding_dim": FEATURE_EMB,
                 "user_cat_cardinalities": json.dumps(USER_CARDS), "item_cat_cardinalities": json.dumps(ITEM_CARDS),
                 "group_size": BPR_GROUP if loss == "bpr" else 0, "steps": STEPS,

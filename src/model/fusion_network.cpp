@@ -39,6 +39,13 @@ FusionNetwork::FusionNetwork(const ModelConfig& config, std::size_t num_users, s
   id_embedding_[0] = add_parameter("user_embedding.weight", {static_cast<std::int64_t>(num_users) + extra, E}, true);
   id_embedding_[1] = add_parameter("item_embedding.weight", {static_cast<std::int64_t>(num_items) + extra, E}, true);
   x0_dim_ = 2 * embedding_dim_;
+  if (config.gmf_dim < 0) throw ConfigError("model.gmf_dim must be 0 (off) or positive");
+  gmf_dim_ = static_cast<std::size_t>(config.gmf_dim);
+  if (gmf_dim_ > 0) {  // NeuMF's GMF tables: the same rows as the id tables (unknown row included)
+    const std::int64_t G = config.gmf_dim;
+    gmf_embedding_[0] = add_parameter("mf_user_embedding.weight", {static_cast<std::int64_t>(num_users) + extra, G}, true);
+    gmf_embedding_[1] = add_parameter("mf_item_embedding.weight", {static_cast<std::int64_t>(num_items) + extra, G}, true);
+  }
 
   if (hybrid_) {
     if (!features) throw Error("hybrid network needs features (got none)");
@@ -108,8 +115,10 @@ FusionNetwork::FusionNetwork(const ModelConfig& config, std::size_t num_users, s
   std::int64_t in = static_cast<std::int64_t>(x0_dim_);
   int index = 0;
   const std::size_t L = config.hidden_layers.size();
+  last_hidden_ = static_cast<std::size_t>(config.hidden_layers.back());
   for (std::size_t k = 0; k <= L; ++k) {
     const std::int64_t out = k < L ? config.hidden_layers[k] : 1;
+    if (k == L) in += static_cast<std::int64_t>(gmf_dim_);  // the output Linear reads [h_L | gmf]
     mlp_weight_.push_back(add_parameter("mlp." + std::to_string(index) + ".weight", {out, in}, false));
     mlp_bias_.push_back(add_parameter("mlp." + std::to_string(index) + ".bias", {out}, false));
     index += (k + 1 < L) ? 3 : 2;
@@ -257,8 +266,10 @@ void FusionNetwork::set_seen(const std::vector<bool>& users_seen, const std::vec
   }
   // The unknown row becomes the mean of the trained rows: the embedding of an
   // "average" entity, a neutral start for the content branch to refine.
-  for (int s = 0; s < 2; ++s) {
-    Parameter& p = params_[static_cast<std::size_t>(id_embedding_[s])];
+  for (int t = 0; t < 4; ++t) {
+    const int s = t % 2, index = t < 2 ? id_embedding_[s] : gmf_embedding_[s];
+    if (index < 0) continue;
+    Parameter& p = params_[static_cast<std::size_t>(index)];
     const std::size_t E = p.cols(), n = num_entities_[s];
     std::vector<double> mean(E, 0.0);
     std::size_t count = 0;
@@ -295,7 +306,7 @@ double FusionNetwork::flops_per_sample() const {
   if (hybrid_)
     for (const ContentSide& c : content_)
       macs += static_cast<double>(params_[static_cast<std::size_t>(c.weight)].value.size());
-  return 2.0 * macs;
+  return 2.0 * macs + static_cast<double>(gmf_dim_);  // + the GMF product
 }
 
 int FusionNetwork::parallel_rows(std::size_t n, const std::function<void(std::size_t, std::size_t, int)>& body) const {

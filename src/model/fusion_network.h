@@ -5,6 +5,12 @@
 // fusion MLP. NCF is the hybrid network without content branches and without the
 // unknown rows, so the two share every line of forward, backward and scoring.
 //
+// Optional GMF branch (model.gmf_dim > 0; NeuMF, He et al. 2017): a second pair of
+// id tables (mf_user_embedding, mf_item_embedding) whose element-wise product g is
+// concatenated with the last hidden layer: logit = w_h . h_L + w_g . g + b. The
+// GMF tables route like the id tables (unknown rows, id dropout). In score_all
+// the GMF term is one GEMV per user and item block: q_i . (p_u (.) w_g).
+//
 // Speed: a batch is split into one contiguous slice of rows per thread; each
 // thread runs forward/backward over its slice with Eigen GEMMs on preallocated
 // row-major buffers and writes its own weight gradients, which are then summed in
@@ -107,6 +113,8 @@ class FusionNetwork final : public Network {
     std::size_t capacity = 0;
     std::array<RowMat, 2> content_in, d_content_pre, d_content_fields;
     RowMat x0, d_x0;                 // fused MLP input: [user emb | item emb | user content | item content]
+    std::array<RowMat, 2> gmf_in, d_gmf;  // GMF branch: looked-up rows per side and their gradients
+    RowMat gmf;                           // their element-wise product
     std::vector<RowMat> hidden, d_hidden;
     Floats logit, d_logit;
   };
@@ -124,6 +132,8 @@ class FusionNetwork final : public Network {
                           Buffers& b) const;
   void content_forward(int side, std::size_t r0, std::size_t r1, Buffers& b) const;
   void embed(int side, const std::uint32_t* rows, std::size_t r0, std::size_t r1, Buffers& b) const;
+  // GMF branch: gmf_in rows from the GMF tables and their product into b.gmf.
+  void gmf_forward(const Lookup& lookup, std::size_t r0, std::size_t r1, Buffers& b) const;
   // Hidden layers and output from x0 rows [r0, r1); dropout when mask != nullptr.
   void mlp_forward(std::size_t r0, std::size_t r1, Buffers& b, const struct DropoutMask* mask) const;
   void forward(const Lookup& lookup, std::size_t r0, std::size_t r1, Buffers& b,
@@ -151,9 +161,15 @@ class FusionNetwork final : public Network {
   std::uint32_t route(int side, std::uint32_t id) const;
   std::shared_ptr<const ItemCache> item_cache() const;
   // Rest of the MLP after layer 1 for `count` items whose layer-1 pre-activation
-  // is item_part rows + user_part; sigmoid scores into out.
-  void score_block(const float* user_part, const float* item_part, std::size_t count, Buffers& b, float* out) const;
-  void score_users_from_x0(const RowMat& user_x0, float* out) const;
+  // is item_part rows + user_part; sigmoid scores into out. With the GMF branch,
+  // user_gmf is the user's GMF query and item_gmf the items' GMF rows.
+  void score_block(const float* user_part, const float* item_part, const float* user_gmf, const float* item_gmf,
+                   std::size_t count, Buffers& b, float* out) const;
+  // user_gmf: one gmf_user_queries row per user (no rows without the GMF branch).
+  void score_users_from_x0(const RowMat& user_x0, const RowMat& user_gmf, float* out) const;
+  // p_u (.) w_g per (routed) user: the user's GMF factor folded with the output
+  // weights, so the GMF logit of item i is q_i . row.
+  RowMat gmf_user_queries(const std::uint32_t* routed_users, std::size_t n) const;
   // Runs body(r0, r1, thread) over min(threads, n) contiguous slices of [0, n);
   // returns the number of slices.
   int parallel_rows(std::size_t n, const std::function<void(std::size_t, std::size_t, int)>& body) const;
@@ -162,8 +178,10 @@ class FusionNetwork final : public Network {
   bool hybrid_ = false;
   std::array<std::size_t, 2> num_entities_{};
   std::size_t embedding_dim_ = 0, content_dim_ = 0, feature_dim_ = 0, x0_dim_ = 0;
+  std::size_t gmf_dim_ = 0, last_hidden_ = 0;  // the output Linear reads [h_L (last_hidden_) | gmf (gmf_dim_)]
   std::vector<Parameter> params_;
   std::array<int, 2> id_embedding_{-1, -1};
+  std::array<int, 2> gmf_embedding_{-1, -1};  // GMF branch tables; -1 when off
   std::array<ContentSide, 2> content_;
   std::vector<int> mlp_weight_, mlp_bias_;  // hidden layers then the output layer
 

@@ -29,6 +29,7 @@ inline float sigmoid(float z) { return 1.0f / (1.0f + std::exp(-z)); }
 struct FusionNetwork::ItemCache {
   std::uint64_t version = 0;
   RowMat item_part;  // [items, h1]: W1 applied to the item half of x0 (no bias)
+  RowMat gmf_item;   // [items, G]: each item's (routed) GMF row; empty without the GMF branch
 };
 
 void FusionNetwork::predict(std::span<const std::uint32_t> users, std::span<const std::uint32_t> items,
@@ -84,12 +85,19 @@ std::shared_ptr<const FusionNetwork::ItemCache> FusionNetwork::item_cache() cons
     cache->item_part.middleRows(first, nr).noalias() =
         b.x0.middleRows(first, nr) * MapC(w1.value.data(), h1, static_cast<Eigen::Index>(w1.cols())).transpose();
   });
+  if (gmf_dim_ > 0) {
+    const Parameter& q = params_[static_cast<std::size_t>(gmf_embedding_[1])];
+    cache->gmf_item.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(gmf_dim_));
+    for (std::size_t i = 0; i < n; ++i)
+      cache->gmf_item.row(static_cast<Eigen::Index>(i)) =
+          Eigen::Map<const Eigen::RowVectorXf>(q.value.data() + routed[i] * gmf_dim_, static_cast<Eigen::Index>(gmf_dim_));
+  }
   cache_ = cache;
   return cache_;
 }
 
-void FusionNetwork::score_block(const float* user_part, const float* item_part, std::size_t count, Buffers& b,
-                                float* out) const {
+void FusionNetwork::score_block(const float* user_part, const float* item_part, const float* user_gmf,
+                                const float* item_gmf, std::size_t count, Buffers& b, float* out) const {
   const std::size_t L = config_.hidden_layers.size();
   const auto n = static_cast<Eigen::Index>(count);
   const auto h1 = static_cast<Eigen::Index>(config_.hidden_layers[0]);
@@ -112,12 +120,28 @@ void FusionNetwork::score_block(const float* user_part, const float* item_part, 
   const Parameter& w = params_[static_cast<std::size_t>(mlp_weight_[L])];
   const float bias = params_[static_cast<std::size_t>(mlp_bias_[L])].value[0];
   VecMap logit(b.logit.data(), n);
-  logit.noalias() = b.hidden[L - 1].topRows(n) * VecC(w.value.data(), static_cast<Eigen::Index>(w.cols()));
+  logit.noalias() = b.hidden[L - 1].topRows(n) * VecC(w.value.data(), static_cast<Eigen::Index>(last_hidden_));
+  if (gmf_dim_ > 0) {  // the GMF term: one GEMV of the items' GMF rows with the user's query
+    const auto G = static_cast<Eigen::Index>(gmf_dim_);
+    logit.noalias() += MapC(item_gmf, n, G) * VecC(user_gmf, G);
+  }
   for (Eigen::Index i = 0; i < n; ++i) out[i] = sigmoid(logit[i] + bias);
 }
 
+FusionNetwork::RowMat FusionNetwork::gmf_user_queries(const std::uint32_t* routed_users, std::size_t n) const {
+  RowMat out(static_cast<Eigen::Index>(gmf_dim_ > 0 ? n : 0), static_cast<Eigen::Index>(gmf_dim_));
+  if (gmf_dim_ == 0) return out;
+  const auto G = static_cast<Eigen::Index>(gmf_dim_);
+  const float* p = params_[static_cast<std::size_t>(gmf_embedding_[0])].value.data();
+  const VecC w_g(params_[static_cast<std::size_t>(mlp_weight_.back())].value.data() + last_hidden_, G);
+  for (std::size_t u = 0; u < n; ++u)
+    out.row(static_cast<Eigen::Index>(u)) =
+        Eigen::Map<const Eigen::RowVectorXf>(p + routed_users[u] * gmf_dim_, G).cwiseProduct(w_g.transpose());
+  return out;
+}
+
 // user_x0 rows hold the user half of x0 (item columns zero).
-void FusionNetwork::score_users_from_x0(const RowMat& user_x0, float* out) const {
+void FusionNetwork::score_users_from_x0(const RowMat& user_x0, const RowMat& user_gmf, float* out) const {
   const auto cache = item_cache();
   const Parameter& w1 = params_[static_cast<std::size_t>(mlp_weight_[0])];
   const float* b1 = params_[static_cast<std::size_t>(mlp_bias_[0])].value.data();
@@ -142,8 +166,12 @@ void FusionNetwork::score_users_from_x0(const RowMat& user_x0, float* out) const
     for (std::ptrdiff_t task = 0; task < tasks; ++task) {
       const std::size_t u = static_cast<std::size_t>(task) / blocks, block = static_cast<std::size_t>(task) % blocks;
       const std::size_t first = block * kItemBlock, count = std::min(kItemBlock, items - first);
+      const bool gmf = gmf_dim_ > 0;
       score_block(user_part.row(static_cast<Eigen::Index>(u)).data(),
-                  cache->item_part.row(static_cast<Eigen::Index>(first)).data(), count, b, out + u * items + first);
+                  cache->item_part.row(static_cast<Eigen::Index>(first)).data(),
+                  gmf ? user_gmf.row(static_cast<Eigen::Index>(u)).data() : nullptr,
+                  gmf ? cache->gmf_item.row(static_cast<Eigen::Index>(first)).data() : nullptr, count, b,
+                  out + u * items + first);
     }
   }
 }
@@ -164,7 +192,7 @@ void FusionNetwork::score_all(std::span<const std::uint32_t> users, float* out) 
     fill_content_input(0, users.data(), 0, n, b);
     content_forward(0, 0, n, b);
   }
-  score_users_from_x0(b.x0.topRows(static_cast<Eigen::Index>(n)), out);
+  score_users_from_x0(b.x0.topRows(static_cast<Eigen::Index>(n)), gmf_user_queries(routed.data(), n), out);
 }
 
 void FusionNetwork::score_new_user(const float* user_dense, const std::int32_t* user_categorical,
@@ -189,12 +217,21 @@ void FusionNetwork::score_new_user(const float* user_dense, const std::int32_t* 
               in + c.dense_dim + j * F);
   }
   content_forward(0, 0, 1, b);
-  score_users_from_x0(b.x0.topRows(1), out_all_items);
+  score_users_from_x0(b.x0.topRows(1), gmf_user_queries(&unknown, 1), out_all_items);
 }
 
 // The split first layer exposed for serving's candidate stage (src/serve/candidate_index.h):
 // a candidate re-scored through score_items_from_user_part gets the score score_all gives it.
-RowMatrix FusionNetwork::first_layer_item_parts() const { return item_cache()->item_part; }
+// With the GMF branch each row also carries the item's GMF row (and the user part
+// the user's GMF query): the GMF logit q_i . (p_u (.) w_g) is then exactly the
+// inner product of those tails.
+RowMatrix FusionNetwork::first_layer_item_parts() const {
+  const auto cache = item_cache();
+  if (gmf_dim_ == 0) return cache->item_part;
+  RowMatrix out(cache->item_part.rows(), cache->item_part.cols() + cache->gmf_item.cols());
+  out << cache->item_part, cache->gmf_item;
+  return out;
+}
 
 std::vector<float> FusionNetwork::first_layer_user_part(std::uint32_t user) const {
   require_full_tables("first_layer_user_part");
@@ -216,6 +253,8 @@ std::vector<float> FusionNetwork::first_layer_user_part(std::uint32_t user) cons
       b.x0.row(0) * MapC(w1.value.data(), h1, static_cast<Eigen::Index>(w1.cols())).transpose();
   std::vector<float> out(static_cast<std::size_t>(h1));
   for (Eigen::Index j = 0; j < h1; ++j) out[static_cast<std::size_t>(j)] = part[j] + b1[j];
+  const RowMat gmf = gmf_user_queries(&routed, 1);
+  out.insert(out.end(), gmf.data(), gmf.data() + gmf.size());
   return out;
 }
 
@@ -230,9 +269,13 @@ void FusionNetwork::score_items_from_user_part(const float* user_part, std::span
                   " items)");
     gathered.row(static_cast<Eigen::Index>(i)) = cache->item_part.row(static_cast<Eigen::Index>(items[i]));
   }
+  RowMat gathered_gmf(static_cast<Eigen::Index>(gmf_dim_ > 0 ? items.size() : 0), static_cast<Eigen::Index>(gmf_dim_));
+  for (Eigen::Index i = 0; i < gathered_gmf.rows(); ++i)
+    gathered_gmf.row(i) = cache->gmf_item.row(static_cast<Eigen::Index>(items[static_cast<std::size_t>(i)]));
   Buffers b;
   reserve(b, items.size(), false);
-  score_block(user_part, gathered.data(), items.size(), b, out);
+  score_block(user_part, gathered.data(), gmf_dim_ > 0 ? user_part + h1 : nullptr, gathered_gmf.data(), items.size(),
+              b, out);
 }
 
 }  // namespace hybridrec

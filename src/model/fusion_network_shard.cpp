@@ -16,6 +16,12 @@ void release(V& v) {
 }  // namespace
 
 void FusionNetwork::use_working_rows(int side, const std::vector<std::uint32_t>& sorted_rows) {
+  // The GMF tables are id tables too, but the shard exchange moves only the two
+  // MLP id tables; training them replicated while their siblings are sharded would
+  // silently mix two protocols, so the combination is refused.
+  if (gmf_dim_ > 0)
+    throw ConfigError("--shard-embeddings does not support the GMF branch yet (model.gmf_dim = " +
+                      std::to_string(gmf_dim_) + "); train without --shard-embeddings or with model.gmf_dim: 0");
   const auto s = static_cast<std::size_t>(side);
   Parameter& p = params_[static_cast<std::size_t>(id_embedding_[s])];
   if (!working_[s]) {

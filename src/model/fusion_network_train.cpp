@@ -34,11 +34,17 @@ void FusionNetwork::reserve(Buffers& b, std::size_t n, bool with_gradients) cons
   b.logit.resize(std::max(b.logit.size(), n));
   if (hybrid_)
     for (int s = 0; s < 2; ++s) grow(b.content_in[s], n, content_[s].input_dim);
+  if (gmf_dim_ > 0) {
+    grow(b.gmf, n, gmf_dim_);
+    for (int s = 0; s < 2; ++s) grow(b.gmf_in[s], n, gmf_dim_);
+  }
   if (with_gradients) {
     b.d_hidden.resize(L);
     for (std::size_t k = 0; k < L; ++k) grow(b.d_hidden[k], n, static_cast<std::size_t>(config_.hidden_layers[k]));
     grow(b.d_x0, n, x0_dim_);
     b.d_logit.resize(std::max(b.d_logit.size(), n));
+    if (gmf_dim_ > 0)
+      for (int s = 0; s < 2; ++s) grow(b.d_gmf[s], n, gmf_dim_);
     if (hybrid_)
       for (int s = 0; s < 2; ++s) {
         grow(b.d_content_pre[s], n, content_dim_);
@@ -54,6 +60,18 @@ void FusionNetwork::embed(int side, const std::uint32_t* rows, std::size_t r0, s
   for (std::size_t i = r0; i < r1; ++i)
     std::memcpy(b.x0.row(static_cast<Eigen::Index>(i)).data() + offset, table + static_cast<std::size_t>(rows[i]) * E,
                 E * sizeof(float));
+}
+
+void FusionNetwork::gmf_forward(const Lookup& lookup, std::size_t r0, std::size_t r1, Buffers& b) const {
+  const std::size_t G = gmf_dim_;
+  for (int s = 0; s < 2; ++s) {
+    const float* table = params_[static_cast<std::size_t>(gmf_embedding_[s])].value.data();
+    for (std::size_t i = r0; i < r1; ++i)
+      std::memcpy(b.gmf_in[s].row(static_cast<Eigen::Index>(i)).data(),
+                  table + static_cast<std::size_t>(lookup.embedding_row[s][i]) * G, G * sizeof(float));
+  }
+  const auto first = static_cast<Eigen::Index>(r0), nr = static_cast<Eigen::Index>(r1 - r0);
+  b.gmf.middleRows(first, nr) = b.gmf_in[0].middleRows(first, nr).cwiseProduct(b.gmf_in[1].middleRows(first, nr));
 }
 
 void FusionNetwork::fill_content_input(int side, const std::uint32_t* feature_rows, std::size_t r0, std::size_t r1,
@@ -109,7 +127,10 @@ void FusionNetwork::mlp_forward(std::size_t r0, std::size_t r1, Buffers& b, cons
   const Parameter& w = params_[static_cast<std::size_t>(mlp_weight_[L])];
   const float bias = params_[static_cast<std::size_t>(mlp_bias_[L])].value[0];
   VecMap logit(b.logit.data() + r0, nr);
-  logit.noalias() = in->middleRows(first, nr) * VecC(w.value.data(), static_cast<Eigen::Index>(w.cols()));
+  logit.noalias() = in->middleRows(first, nr) * VecC(w.value.data(), static_cast<Eigen::Index>(last_hidden_));
+  if (gmf_dim_ > 0)
+    logit.noalias() += b.gmf.middleRows(first, nr) *
+                       VecC(w.value.data() + last_hidden_, static_cast<Eigen::Index>(gmf_dim_));
   logit.array() += bias;
 }
 
@@ -117,6 +138,7 @@ void FusionNetwork::forward(const Lookup& lookup, std::size_t r0, std::size_t r1
                             const DropoutMask* mask) const {
   if (r1 <= r0) return;
   for (int s = 0; s < 2; ++s) embed(s, lookup.embedding_row[s], r0, r1, b);
+  if (gmf_dim_ > 0) gmf_forward(lookup, r0, r1, b);
   if (hybrid_)
     for (int s = 0; s < 2; ++s) {
       fill_content_input(s, lookup.feature_row[s], r0, r1, b);
@@ -132,15 +154,28 @@ void FusionNetwork::backward(std::size_t r0, std::size_t r1, Buffers& b, float d
   auto grad_of = [&](int p, Eigen::Index rows, Eigen::Index cols) {
     return MapM(grads[static_cast<std::size_t>(p)].data(), rows, cols);
   };
-  // Output layer: logit = h_L . w + b.
+  // Output layer: logit = h_L . w_h + gmf . w_g + b (w = [w_h | w_g]).
   {
     const Parameter& w = params_[static_cast<std::size_t>(mlp_weight_[L])];
-    const auto in_dim = static_cast<Eigen::Index>(w.cols());
+    const auto in_dim = static_cast<Eigen::Index>(last_hidden_);
     VecC dlogit(b.d_logit.data() + r0, nr);
     auto gw = grad_of(mlp_weight_[L], 1, in_dim);
     gw.noalias() = dlogit.transpose() * b.hidden[L - 1].middleRows(first, nr);
     grads[static_cast<std::size_t>(mlp_bias_[L])][0] = dlogit.sum();
     b.d_hidden[L - 1].middleRows(first, nr).noalias() = dlogit * VecC(w.value.data(), in_dim).transpose();
+    if (gmf_dim_ > 0) {
+      const auto G = static_cast<Eigen::Index>(gmf_dim_);
+      MapM(grads[static_cast<std::size_t>(mlp_weight_[L])].data() + last_hidden_, 1, G).noalias() =
+          dlogit.transpose() * b.gmf.middleRows(first, nr);
+      // d gmf = dlogit w_g; the product rule gives each side the other side's row.
+      const VecC w_g(w.value.data() + last_hidden_, G);
+      for (Eigen::Index i = 0; i < nr; ++i) {
+        const float d = dlogit[i];
+        const Eigen::Index r = first + i;
+        b.d_gmf[0].row(r) = d * w_g.transpose().cwiseProduct(b.gmf_in[1].row(r));
+        b.d_gmf[1].row(r) = d * w_g.transpose().cwiseProduct(b.gmf_in[0].row(r));
+      }
+    }
   }
   for (std::size_t k = L; k-- > 0;) {
     const Parameter& w = params_[static_cast<std::size_t>(mlp_weight_[k])];
@@ -221,6 +256,11 @@ void FusionNetwork::accumulate_embedding_gradients(const Lookup& lookup, std::si
     g.begin();
     for (std::size_t i = 0; i < n; ++i)
       g.add(lookup.embedding_row[s][i], b.d_x0.row(static_cast<Eigen::Index>(i)).data() + static_cast<std::size_t>(s) * E);
+    if (gmf_dim_ > 0) {
+      RowGradient& mg = row_grads_[static_cast<std::size_t>(gmf_embedding_[s])];
+      mg.begin();
+      for (std::size_t i = 0; i < n; ++i) mg.add(lookup.embedding_row[s][i], b.d_gmf[s].row(static_cast<Eigen::Index>(i)).data());
+    }
     if (!hybrid_) continue;
     const ContentSide& c = content_[s];
     const std::size_t fields = c.field_embeddings.size();

@@ -14,6 +14,7 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& m) {
     c.content_dim = m.value("content_dim", c.content_dim);
     c.feature_embedding_dim = m.value("feature_embedding_dim", c.feature_embedding_dim);
     c.id_dropout_rate = m.value("id_dropout_rate", c.id_dropout_rate);
+    c.gmf_dim = m.value("gmf_dim", c.gmf_dim);
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(std::string("model configuration: ") + e.what());
   }
@@ -23,6 +24,7 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& m) {
     if (h <= 0) throw ConfigError("model.hidden_layers must be positive");
   if (c.dropout_rate < 0.0f || c.dropout_rate >= 1.0f) throw ConfigError("model.dropout_rate must be in [0, 1)");
   if (c.id_dropout_rate < 0.0f || c.id_dropout_rate >= 1.0f) throw ConfigError("model.id_dropout_rate must be in [0, 1)");
+  if (c.gmf_dim < 0) throw ConfigError("model.gmf_dim must be 0 (off) or positive");
   return c;
 }
 
@@ -33,7 +35,8 @@ nlohmann::json ModelConfig::to_json() const {
           {"dropout_rate", dropout_rate},
           {"content_dim", content_dim},
           {"feature_embedding_dim", feature_embedding_dim},
-          {"id_dropout_rate", id_dropout_rate}};
+          {"id_dropout_rate", id_dropout_rate},
+          {"gmf_dim", gmf_dim}};
 }
 
 }  // namespace hybridrec

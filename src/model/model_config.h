@@ -21,6 +21,10 @@ struct ModelConfig {
   // which is exactly the path a user or item unseen in training takes. 0 keeps the
   // unknown rows at the mean of the trained rows instead.
   float id_dropout_rate = 0.0f;
+  // The GMF branch of NeuMF (He et al., 2017): a second pair of id embeddings of
+  // this size whose element-wise product joins the last hidden layer before the
+  // output Linear. 0 = off (the plain MLP). ncf with gmf_dim > 0 is NeuMF.
+  int gmf_dim = 0;
 
   static ModelConfig from_json(const nlohmann::json& model_section);
   nlohmann::json to_json() const;

@@ -7,14 +7,22 @@
 
 #include "core/error.h"
 #include "model/baselines.h"
+#include "model/closed_form_families.h"
+#include "model/mf_family.h"
 #include "model/neural_family.h"
 
 namespace hybridrec {
 
-// Factories of families defined in their own files (one declaration each).
-// (closed-form and SGD families add theirs here.)
-
 namespace {
+
+// NeuMF (He et al. 2017): the ncf layout with the GMF branch on, as wide as the id
+// embeddings unless model.gmf_dim says otherwise.
+std::unique_ptr<Recommender> make_neumf(const nlohmann::json& config) {
+  nlohmann::json c = config;
+  auto& model = c["model"];
+  if (model.value("gmf_dim", 0) == 0) model["gmf_dim"] = model.value("embedding_dim", 50);
+  return std::make_unique<NeuralRecommender>("neumf", c);
+}
 
 std::vector<ModelFamily> build_table() {
   const auto no_grid = [](const nlohmann::json&, const Dataset&) { return std::vector<nlohmann::json>{}; };
@@ -24,6 +32,15 @@ std::vector<ModelFamily> build_table() {
                    no_grid});
   table.push_back({"ncf", "neural collaborative filtering: id embeddings through an MLP", false,
                    [](const nlohmann::json& c) { return std::make_unique<NeuralRecommender>("ncf", c); }, no_grid});
+  table.push_back({"neumf", "NeuMF: ncf's MLP fused with a GMF (element-wise product) branch", false, make_neumf,
+                   no_grid});
+  table.push_back({"ease", "EASE: closed-form item-item ridge regression (dense item x item matrix)", false,
+                   make_ease, ease_grid});
+  table.push_back({"ials", "implicit ALS: weighted matrix factorisation solved by alternating least squares", false,
+                   make_ials, ials_grid});
+  table.push_back({"mf", "matrix factorisation trained with BPR (dot product plus item bias)", false, make_mf,
+                   mf_grid});
+  table.push_back({"itemknn", "item-item cosine k-nearest neighbours", false, make_itemknn, itemknn_grid});
   table.push_back({"popularity", "the most popular items for everyone (weighted event counts)", true,
                    [](const nlohmann::json&) { return std::make_unique<PopularityBaseline>(); }, no_grid});
   table.push_back({"category", "popular items from the user's favourite categories", true,

@@ -12,6 +12,8 @@
 //  - The network outputs a logit; predictions are sigmoid(logit) in [0, 1].
 //  - hybrid: user_embedding/item_embedding have num_users+1 / num_items+1 rows; the
 //    last row is the "unknown" vector used for entities unseen in training.
+//  - model.gmf_dim > 0 adds NeuMF's GMF branch: mf_user_embedding/mf_item_embedding
+//    (same rows as the id tables), whose product joins h_L in the output Linear.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -121,7 +123,9 @@ class Network {
   // layer. Item parts are W1 applied to each item's half of x0, [items, h1] (the
   // cache score_all uses); a user part is W1 applied to the user's half plus the
   // bias, h1 floats; score_items_from_user_part scores only `items` from them,
-  // exactly as score_all would.
+  // exactly as score_all would. With the GMF branch (model.gmf_dim = G > 0) item
+  // parts gain the item's GMF row and user parts the user's GMF factor times the
+  // output weights (G more columns each): the GMF logit is their inner product.
   virtual RowMatrix first_layer_item_parts() const = 0;
   virtual std::vector<float> first_layer_user_part(std::uint32_t user) const = 0;
   virtual void score_items_from_user_part(const float* user_part, std::span<const std::uint32_t> items,

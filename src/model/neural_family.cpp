@@ -157,7 +157,11 @@ std::shared_ptr<const NeuralRecommender::Linearisation> NeuralRecommender::linea
     lin->hidden_weights.push_back(Eigen::Map<const RowMatrix>(w[l]->data.data(), w[l]->shape[0], w[l]->shape[1]));
     lin->hidden_biases.push_back(b[l]->data);
   }
-  lin->output_weight = w.back()->data;
+  // The output Linear of a network with the GMF branch reads [h_last | gmf]; the
+  // MLP's share is its first h_last weights (the GMF share is linear in the item
+  // and already folded into the tail of every user part).
+  const auto h_last = static_cast<std::ptrdiff_t>(w[w.size() - 2]->shape[0]);
+  lin->output_weight.assign(w.back()->data.begin(), w.back()->data.begin() + h_last);
   linearisation_ = lin;
   return lin;
 }
@@ -173,7 +177,10 @@ std::vector<float> NeuralRecommender::candidate_query(std::uint32_t user,
                                                       std::span<const std::uint32_t> reference_items) const {
   const auto lin = linearisation();
   const auto user_part = network().first_layer_user_part(user);
-  const auto h1 = lin->item_parts.cols();
+  // item_parts rows are [first-layer part (h1) | GMF row (if any)]; only the first
+  // h1 columns go through the MLP, the GMF tail of the query is exact.
+  const auto h1 = lin->hidden_weights.empty() ? static_cast<Eigen::Index>(lin->output_weight.size())
+                                              : lin->hidden_weights[0].cols();
   const auto r = static_cast<Eigen::Index>(reference_items.size());
   if (r == 0) return user_part;
   // Forward through the MLP for every reference point z = u + v_ref, keeping the
@@ -200,7 +207,9 @@ std::vector<float> NeuralRecommender::candidate_query(std::uint32_t user,
     if (l > 0) grad = grad * lin->hidden_weights[l - 1];
   }
   Eigen::RowVectorXf mean = grad.colwise().mean();
-  return std::vector<float>(mean.data(), mean.data() + mean.size());
+  std::vector<float> query(mean.data(), mean.data() + mean.size());
+  query.insert(query.end(), user_part.begin() + h1, user_part.end());
+  return query;
 }
 
 }  // namespace hybridrec

@@ -32,9 +32,10 @@ FeatureSet tiny_features(std::size_t users, std::size_t items, std::uint64_t see
   return f;
 }
 
-ModelConfig small_config(const std::string& type) {
+ModelConfig small_config(const std::string& type, int gmf_dim = 0) {
   ModelConfig c;
   c.type = type;
+  c.gmf_dim = gmf_dim;
   c.embedding_dim = 4;
   c.hidden_layers = {6, 5, 3};
   c.dropout_rate = 0.0f;  // finite differences need a deterministic function
@@ -60,10 +61,10 @@ Batch tiny_batch(Loss loss, std::size_t users, std::size_t items) {
   return b;
 }
 
-void expect_gradients_match(const std::string& type, Loss loss) {
+void expect_gradients_match(const std::string& type, Loss loss, int gmf_dim = 0) {
   const std::size_t users = 7, items = 9;
   FeatureSet features = tiny_features(users, items, 3);
-  auto net = Network::create(small_config(type), users, items, &features, 11);
+  auto net = Network::create(small_config(type, gmf_dim), users, items, &features, 11);
   OptimizerConfig opt;
   opt.learning_rate = 0.0f;  // a step that computes gradients but leaves parameters as they are
   net->set_optimizer(opt);
@@ -117,6 +118,27 @@ TEST(NetworkGradCheck, NcfBpr) { expect_gradients_match("ncf", Loss::BPR); }
 TEST(NetworkGradCheck, HybridMse) { expect_gradients_match("hybrid", Loss::MSE); }
 TEST(NetworkGradCheck, HybridBce) { expect_gradients_match("hybrid", Loss::BCE); }
 TEST(NetworkGradCheck, HybridBpr) { expect_gradients_match("hybrid", Loss::BPR); }
+// With the GMF branch (NeuMF): the mf_* tables and the widened output Linear too.
+TEST(NetworkGradCheck, NeumfMse) { expect_gradients_match("ncf", Loss::MSE, 3); }
+TEST(NetworkGradCheck, NeumfBce) { expect_gradients_match("ncf", Loss::BCE, 3); }
+TEST(NetworkGradCheck, NeumfBpr) { expect_gradients_match("ncf", Loss::BPR, 3); }
+TEST(NetworkGradCheck, HybridGmfBce) { expect_gradients_match("hybrid", Loss::BCE, 5); }
+TEST(NetworkGradCheck, HybridGmfBpr) { expect_gradients_match("hybrid", Loss::BPR, 5); }
+
+TEST(NetworkGradCheck, GmfBranchAddsTablesAndWidensTheOutputLinear) {
+  FeatureSet features = tiny_features(5, 6, 1);
+  auto net = Network::create(small_config("hybrid", 3), 5, 6, &features, 1);
+  std::map<std::string, std::vector<std::int64_t>> shapes;
+  for (auto& t : net->state_dict()) shapes[t.name] = t.shape;
+  // The unknown rows as in the id tables; the output Linear reads [h_last | gmf].
+  EXPECT_EQ(shapes.at("mf_user_embedding.weight"), (std::vector<std::int64_t>{6, 3}));
+  EXPECT_EQ(shapes.at("mf_item_embedding.weight"), (std::vector<std::int64_t>{7, 3}));
+  EXPECT_EQ(shapes.at("mlp.8.weight"), (std::vector<std::int64_t>{1, 3 + 3}));
+  auto ncf = Network::create(small_config("ncf", 2), 5, 6, nullptr, 1);
+  for (auto& t : ncf->state_dict()) shapes[t.name] = t.shape;
+  EXPECT_EQ(shapes.at("mf_user_embedding.weight"), (std::vector<std::int64_t>{5, 2}));
+  EXPECT_EQ(shapes.at("mf_item_embedding.weight"), (std::vector<std::int64_t>{6, 2}));
+}
 
 TEST(NetworkGradCheck, HybridStateDictHasEveryPyTorchTensor) {
   FeatureSet features = tiny_features(5, 6, 1);

@@ -40,9 +40,11 @@ FeatureSet group_features() {
   return f;
 }
 
+// "neumf" and "hybrid_gmf": ncf and hybrid with the GMF branch.
 ModelConfig config(const std::string& type, float dropout = 0.2f) {
   ModelConfig c;
-  c.type = type;
+  c.type = type == "neumf" ? "ncf" : type == "hybrid_gmf" ? "hybrid" : type;
+  c.gmf_dim = type == "neumf" ? 8 : type == "hybrid_gmf" ? 5 : 0;
   c.embedding_dim = 8;
   c.hidden_layers = {16, 8, 4};
   c.dropout_rate = dropout;
@@ -211,7 +213,55 @@ TEST_P(PlantedProblem, CheckpointResumesExactly) {
   for (std::size_t p = 0; p < sa.size(); ++p) EXPECT_EQ(sa[p].data, sb[p].data) << sa[p].name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, PlantedProblem, ::testing::Values("ncf", "hybrid"));
+TEST_P(PlantedProblem, CandidateStagePartsScoreAsScoreAll) {
+  // Serving's split first layer (with the GMF branch: its item rows and user query
+  // appended) must rescore items exactly as score_all does.
+  const FeatureSet f = group_features();
+  auto net = make(GetParam(), f);
+  train(*net, 20, 3);
+  const RowMatrix parts = net->first_layer_item_parts();
+  const auto user_part = net->first_layer_user_part(5);
+  EXPECT_EQ(static_cast<std::size_t>(parts.cols()), user_part.size());
+  EXPECT_EQ(user_part.size(), static_cast<std::size_t>(16 + net->config().gmf_dim));
+  std::vector<std::uint32_t> items = {0, 7, 29, 3};
+  std::vector<float> some(items.size()), all(kItems);
+  net->score_items_from_user_part(user_part.data(), items, some.data());
+  const std::uint32_t user = 5;
+  net->score_all(std::span<const std::uint32_t>(&user, 1), all.data());
+  for (std::size_t k = 0; k < items.size(); ++k) EXPECT_NEAR(some[k], all[items[k]], 1e-6f) << "item " << items[k];
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, PlantedProblem, ::testing::Values("ncf", "hybrid", "neumf", "hybrid_gmf"));
+
+TEST(GmfBranch, UnknownRowsAreTheMeanAndShardingIsRefused) {
+  const FeatureSet f = group_features();
+  auto net = make("hybrid_gmf", f);
+  train(*net, 30, 8);
+  std::vector<bool> users_seen(kUsers, true), items_seen(kItems, true);
+  users_seen[6] = false;
+  net->set_seen(users_seen, items_seen);
+  auto state = net->state_dict();
+  const NamedTensor* mf = nullptr;
+  for (auto& t : state)
+    if (t.name == "mf_user_embedding.weight") mf = &t;
+  ASSERT_NE(mf, nullptr);
+  double mean0 = 0;
+  for (std::size_t u = 0; u < kUsers; ++u)
+    if (users_seen[u]) mean0 += mf->data[u * 5];
+  EXPECT_NEAR(mf->data[kUsers * 5], mean0 / (kUsers - 1), 1e-5);
+  // The unseen user is scored through the unknown rows: its own GMF row is unused.
+  const std::uint32_t user = 6;
+  std::vector<float> before(kItems), after(kItems);
+  net->score_all(std::span<const std::uint32_t>(&user, 1), before.data());
+  for (auto& t : state)
+    if (t.name == "mf_user_embedding.weight")
+      for (std::size_t j = 0; j < 5; ++j) t.data[6 * 5 + j] += 3.0f;
+  net->load_state_dict(state);
+  net->score_all(std::span<const std::uint32_t>(&user, 1), after.data());
+  EXPECT_EQ(before, after);
+  // Row-sharded id tables do not cover the GMF tables yet: refused, not half-done.
+  EXPECT_THROW(net->use_working_rows(0, {1, 2}), ConfigError);
+}
 
 std::map<std::string, NamedTensor> by_name(const std::vector<NamedTensor>& v) {
   std::map<std::string, NamedTensor> m;

@@ -70,6 +70,7 @@ ModelConfig config_of(const Fixture& f) {
   c.dropout_rate = 0.0f;  // PyTorch ran with dropout off
   c.content_dim = f.meta_int("content_dim");
   c.feature_embedding_dim = f.meta_int("feature_embedding_dim");
+  if (f.meta.count("gmf_dim")) c.gmf_dim = f.meta_int("gmf_dim");  // neumf_*, hybrid_gmf_*: the GMF branch
   return c;
 }
 
@@ -241,7 +242,9 @@ TEST_P(PyTorchParity, ThreeAdamStepsMatchLossesParametersAndMoments) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engine, PyTorchParity,
-                         ::testing::Values("ncf_mse", "ncf_bce", "ncf_bpr", "hybrid_mse", "hybrid_bce", "hybrid_bpr"),
+                         ::testing::Values("ncf_mse", "ncf_bce", "ncf_bpr", "hybrid_mse", "hybrid_bce", "hybrid_bpr",
+                                           "neumf_mse", "neumf_bce", "neumf_bpr", "hybrid_gmf_mse", "hybrid_gmf_bce",
+                                           "hybrid_gmf_bpr"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
