@@ -14,6 +14,7 @@
 #include "core/rng.h"
 #include "core/timeparse.h"
 #include "data/features.h"
+#include "data/load_config.h"
 #include "data/negative_sampling.h"
 #include "data/recency.h"
 #include "data/sharded_dataset.h"
@@ -169,6 +170,7 @@ SplitConfig split_config_from(const nlohmann::json& config) {
 std::unique_ptr<Recommender> refit_baseline(const nlohmann::json& config) {
   const auto& td = config.at("training_data");
   LoadOptions load;
+  apply_data_config(config.at("data"), load);  // the columns and split files training used
   load.format = td.value("format", std::string("auto"));
   Dataset dataset = load_dataset(td.at("path").get<std::string>(), load);
   Split split = make_split(dataset, split_config_from(config));
