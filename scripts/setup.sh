@@ -11,7 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
   python3 python3-numpy python3-scipy python3-torch libopenblas0-openmp
-  xz-utils ccache
+  xz-utils ccache zlib1g-dev liblzma-dev
   wrk libhnswlib-dev python3-optuna chromium chromium-driver
 )
 

@@ -59,8 +59,11 @@ void register_evaluate(CLI::App& app) {
     ModelBundle bundle = ModelBundle::load(args->model_dir);
     const nlohmann::json& td = bundle.config.at("training_data");
     std::string data_path = args->data.path.empty() ? td.at("path").get<std::string>() : args->data.path;
-    LoadOptions load = args->data.load;
+    // The data is read as training read it (the run's data.* keys), flags over them.
+    nlohmann::json recorded = bundle.config;
+    LoadOptions load = resolve_load_options(args->data, &recorded);
     if (args->data.path.empty()) load.format = td.value("format", std::string("auto"));
+    if (!args->out.empty()) refuse_overwriting_inputs(args->out, data_path, load);
     Dataset dataset = load_dataset(data_path, load);
     require_same_ids(bundle.users, dataset.users, "user", data_path);
     require_same_ids(bundle.items, dataset.items, "item", data_path);

@@ -39,13 +39,20 @@ struct TrainArgs {
   std::string version;
   bool no_track = false, no_register = false;
   bool shard_embeddings = false;
+  std::string split;
 };
 }  // namespace
 
 void register_train(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   auto* cmd = app.add_subcommand("train", "train a model (any family, or a baseline), evaluate it and save its artifacts");
-  add_data_options(*cmd, args->data);
+  add_data_options(*cmd, args->data, false);
+  add_split_source_options(*cmd, args->data);
+  add_on_invalid_option(*cmd, args->data);
+  cmd->add_option("--split", args->split,
+                  "data.split: temporal, user_temporal, user_random, leave_one_out, files (with --train/--test), "
+                  "column (with --split-col)")
+      ->check(CLI::IsMember({"temporal", "user_temporal", "user_random", "leave_one_out", "files", "column"}));
   const auto families = model_family_names();
   std::string family_list;
   for (const auto& name : families) family_list += (family_list.empty() ? "" : " | ") + name;
@@ -76,9 +83,17 @@ void register_train(CLI::App& app) {
     if (args->seed >= 0) config["training"]["seed"] = args->seed;
     if (args->shard_embeddings) config["distributed"]["shard_embeddings"] = true;
     const bool shard = sharded_embeddings_requested(config);
+    if (!args->split.empty()) config["data"]["split"] = args->split;
+    LoadOptions load = resolve_load_options(args->data, &config);
+    if (args->data.path.empty()) throw ConfigError("train: --data PATH is required (or --split files --train F --test F)");
+    refuse_overwriting_inputs(args->out, args->data.path, load);
+    auto& world = dist::Communicator::world();
+    // Train refuses what validate rejects; only rank 0 prints (every rank checks).
+    const GateResult gate = validate_before_use(args->data, load, args->quiet || !world.is_root());
+    config["data_validation"] = gate.to_json();
     TrainRequest request;
     request.data = args->data.path;
-    request.load = args->data.load;
+    request.load = load;
     request.config = config;
     request.out = args->out;
     request.resume = args->resume;

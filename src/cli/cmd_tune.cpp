@@ -66,7 +66,8 @@ void print_line(const std::string& line) {
 int cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 tune::StudySettings settings_from(const TuneArgs& a) {
-  if (a.data.path.empty()) throw ConfigError("tune: --data PATH is required to start a study");
+  if (a.data.path.empty() && a.data.load.split_train.empty())
+    throw ConfigError("tune: --data PATH is required to start a study");
   if (a.max_jobs <= 0) throw ConfigError("--max-jobs must be positive");
   if (a.max_parallel_jobs <= 0) throw ConfigError("--max-parallel-jobs must be positive");
   tune::StudySettings s;
@@ -80,9 +81,14 @@ tune::StudySettings settings_from(const TuneArgs& a) {
   s.stopping.min_epochs = a.min_epochs;
   s.heartbeat_timeout_seconds = a.heartbeat_timeout;
   s.space = a.space_file.empty() ? tune::default_search_space() : tune::load_search_space(a.space_file);
-  s.data = std::filesystem::absolute(a.data.path).string();
-  s.load = {{"format", a.data.load.format}, {"sep", a.data.load.separator}};
   s.config = load_config(a.config_file.empty() ? std::nullopt : std::optional<std::filesystem::path>(a.config_file), a.sets);
+  // The column mapping and supplied split go into the base config's data.* keys,
+  // which every trial reads (tune/worker.cpp); the data is validated once, here.
+  DataOptions data = a.data;
+  LoadOptions load = resolve_load_options(data, &s.config);
+  validate_before_use(data, load, a.quiet);
+  s.data = std::filesystem::absolute(data.path).string();
+  s.load = {{"format", load.format}, {"sep", load.separator}};
   tune::check_space_maps_onto(s.space, s.config);
   return s;
 }
@@ -203,6 +209,7 @@ void register_tune(CLI::App& app) {
   auto a = std::make_shared<TuneArgs>();
   auto* cmd = app.add_subcommand("tune", "tune hyperparameters: Bayesian optimisation over training runs, trials in parallel");
   add_data_options(*cmd, a->data, false);
+  add_split_source_options(*cmd, a->data);
   cmd->add_option("--config", a->config_file, "YAML file merged over configs/default.yaml (base of every trial)")->check(CLI::ExistingFile);
   cmd->add_option("--set", a->sets, "override one setting of every trial, e.g. --set training.num_epochs=10 (repeatable)");
   cmd->add_option("--workspace", a->workspace, "workspace for the study, its runs and the registry")->capture_default_str();

@@ -4,6 +4,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "core/error.h"
 #include "data/validation.h"
 
 namespace hybridrec::cli {
@@ -15,10 +16,13 @@ void register_validate(CLI::App& app) {
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  add_data_options(*cmd, args->data);
+  add_data_options(*cmd, args->data, false);
+  add_split_source_options(*cmd, args->data);
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->callback([args] {
-    ValidationReport report = validate_dataset(args->data.path, args->data.load);
+    LoadOptions load = resolve_load_options(args->data);
+    if (args->data.path.empty()) throw ConfigError("validate: --data PATH is required (or --train F --test F)");
+    ValidationReport report = validate_dataset(args->data.path, load);
     if (args->json)
       std::cout << report.to_json().dump(2) << "\n";
     else

@@ -14,18 +14,14 @@ CsvReader::CsvReader(const std::filesystem::path& path, CsvOptions options)
     : path_(path), file_name_(path.filename().string()), options_(std::move(options)) {
   if (options_.delimiter.empty()) throw Error("CSV delimiter must not be empty");
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw DataError(path.string(), 0, "", "is a directory, expected a file");
-  file_ = std::fopen(path.c_str(), "rb");
-  if (!file_) throw DataError(path.string(), 0, "", std::string("cannot open: ") + std::strerror(errno));
+  file_ = std::make_unique<InputFile>(path);
   file_size_ = std::filesystem::file_size(path, ec);
   capacity_ = std::max<std::size_t>(options_.buffer_size, 64);
   buffer_ = std::make_unique<char[]>(capacity_);
   begin_ = end_ = buffer_.get();
 }
 
-CsvReader::~CsvReader() {
-  if (file_) std::fclose(file_);
-}
+CsvReader::~CsvReader() = default;
 
 bool CsvReader::refill() {
   if (eof_) return false;
@@ -41,7 +37,7 @@ bool CsvReader::refill() {
   }
   begin_ = buffer_.get();
   end_ = begin_ + pending;
-  std::size_t got = std::fread(end_, 1, capacity_ - pending, file_);
+  std::size_t got = file_->read(end_, capacity_ - pending);
   end_ += got;
   if (got == 0) eof_ = true;
   if (first_read_ && end_ - begin_ >= 3 && std::memcmp(begin_, "\xEF\xBB\xBF", 3) == 0) {
@@ -221,14 +217,11 @@ bool CsvReader::next(CsvRecord& record) {
 }
 
 std::string detect_delimiter(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError(path.string(), 0, "", "cannot open");
+  LineReader in(path, 1 << 16);
   std::vector<std::string> lines;
-  std::string line;
-  while (lines.size() < 20 && std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) lines.push_back(line);
-  }
+  std::string_view line;
+  while (lines.size() < 20 && in.next(line))
+    if (!line.empty()) lines.emplace_back(line);
   if (lines.empty()) return ",";
   // "::" first: its single ':' would otherwise never be a candidate, but it must
   // beat ',' in "1::Toy Story, The (1995)::Comedy".

@@ -2,7 +2,7 @@
 // Streaming delimited-text reader for every dataset layout we load: RFC 4180
 // quoting (delimiters, doubled quotes and newlines inside quotes), CRLF or LF,
 // a UTF-8 BOM, Latin-1 text repaired to UTF-8, single-char delimiters or the
-// multi-char "::" of MovieLens 1M/10M.
+// multi-char "::" of MovieLens 1M/10M; gzip or xz files are decompressed on the fly.
 //
 // Speed and memory matter (10M-line files): the file is read through a fixed
 // buffer, never held whole, and fields are string_views into that buffer, so a
@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/input_file.h"
 
 namespace hybridrec {
 
@@ -78,7 +80,7 @@ class CsvReader {
   std::filesystem::path path_;
   std::string file_name_;
   CsvOptions options_;
-  std::FILE* file_ = nullptr;
+  std::unique_ptr<InputFile> file_;  // decompresses .gz / .xz transparently
   std::uint64_t file_size_ = 0;
   std::uint64_t consumed_ = 0;
   std::unique_ptr<char[]> buffer_;

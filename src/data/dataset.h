@@ -69,9 +69,29 @@ struct Dataset {
   AttributeTable item_attributes;  // sized to items.size() (or empty)
   bool explicit_ratings = false;   // values are ratings on a scale (e.g. MovieLens 1-5)
   float rating_min = 1.0f, rating_max = 5.0f;
+  // False when the data has no time column: every timestamp is 0, so the
+  // time-based splits and recency weighting have nothing to act on.
+  bool has_timestamps = true;
+  // A weight column (play counts, quantities) was read: each interaction's value
+  // is its confidence, already transformed (weight_transform: raw | log1p |
+  // binary) at load. See interaction_confidence().
+  bool weighted = false;
+  std::string weight_transform;
+  // A split supplied with the data (--split files, --split-col): the part of each
+  // interaction (SuppliedPart), parallel to `interactions`; empty otherwise.
+  std::vector<std::uint8_t> supplied_part;
 
   std::size_t num_users() const { return users.size(); }
   std::size_t num_items() const { return items.size(); }
 };
+
+// The parts of a supplied split, as stored in Dataset::supplied_part.
+enum class SuppliedPart : std::uint8_t { Train = 0, Validation = 1, Test = 2 };
+
+// The confidence of one interaction as a training positive: its transformed
+// weight on weighted data, 1 otherwise (multiplied by the event weight by callers).
+inline float interaction_confidence(const Dataset& dataset, const Interaction& x) {
+  return dataset.weighted && !std::isnan(x.value) ? x.value : 1.0f;
+}
 
 }  // namespace hybridrec

@@ -141,9 +141,15 @@ void encode_attribute(const AttributeSpec& a, const AttributeValue& v, float*& d
       const std::size_t width = a.vocabulary.size() + 1;
       std::fill(dense, dense + width, 0.0f);
       bool any = false;
+      // Multi-hot is mean-pooled: each of an entity's n known values weighs 1/n, so
+      // an item with eight tags does not outweigh one with a single tag (the dense
+      // form of nn.EmbeddingBag(mode="mean") over the column's values).
+      std::size_t known = 0;
+      for (int c : v.codes) known += c >= 0;
+      const float share = a.encoding == Encoding::MultiHot && known > 0 ? 1.0f / static_cast<float>(known) : 1.0f;
       for (int c : v.codes) {
         if (c < 0) continue;
-        dense[c] = 1.0f;
+        dense[c] += share;
         any = true;
         if (a.encoding == Encoding::OneHot) break;
       }

@@ -10,7 +10,8 @@ namespace hybridrec {
 std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const float event_weights[4],
                                         double recency_half_life_days, bool by_sampling) {
   // One positive per (user, item) pair, weighted by its strongest event: a
-  // purchase after three views is one positive of purchase weight, not four.
+  // purchase after three views is one positive of purchase weight, not four. On
+  // weighted data (play counts) the pair keeps its largest row's confidence.
   const RecencyDecay decay(recency_half_life_days, split.train_end_time);  // train_end_time: make_split's newest
   std::unordered_map<std::uint64_t, std::uint32_t> index;
   index.reserve(split.train.size());
@@ -18,7 +19,8 @@ std::vector<Positive> collect_positives(const Dataset& dataset, const Split& spl
   positives.reserve(split.train.size());
   for (auto idx : split.train) {
     const Interaction& it = dataset.interactions[idx];
-    float w = event_weights[static_cast<int>(it.event)];
+    // A weight column's confidence (play counts, transformed at load) scales the event weight.
+    float w = event_weights[static_cast<int>(it.event)] * interaction_confidence(dataset, it);
     if (w <= 0.0f) continue;
     float keep = 1.0f;
     if (decay.active()) (by_sampling ? keep : w) *= static_cast<float>(decay.at(it.timestamp));

@@ -11,7 +11,8 @@
 
 namespace hybridrec {
 
-// One observed (user, item) pair; weight from the configured event weights.
+// One observed (user, item) pair; weight from the configured event weights times,
+// on data with a weight column, the row's confidence (interaction_confidence).
 struct Positive {
   std::uint32_t user = 0;
   std::uint32_t item = 0;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <unordered_set>
 
+#include "core/input_file.h"
 #include "core/text.h"
 #include "core/timeparse.h"
 #include "data/reader_internal.h"
@@ -33,18 +34,25 @@ std::optional<Event> parse_event_fast(std::string_view text) {
   return parse_event(trim(text));
 }
 
+float transform_weight(float raw, std::string_view transform) {
+  if (transform == "log1p") return std::log1p(raw);
+  if (transform == "raw") return raw;
+  if (transform == "binary") return raw > 0.0f ? 1.0f : 0.0f;
+  throw ConfigError("data.weight_transform must be raw, log1p or binary (got '" + std::string(transform) + "')");
+}
+
 std::size_t count_lines(const std::filesystem::path& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return 0;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return 0;
+  InputFile file(path);
   constexpr std::size_t kChunk = 1 << 20;
   auto buf = std::make_unique<char[]>(kChunk);
   std::size_t lines = 0, got = 0;
   char last = '\n';
-  while ((got = std::fread(buf.get(), 1, kChunk, f)) > 0) {
+  while ((got = file.read(buf.get(), kChunk)) > 0) {
     for (std::size_t i = 0; i < got; ++i) lines += buf[i] == '\n';
     last = buf[got - 1];
   }
-  std::fclose(f);
   return lines + (last != '\n');  // a last line without newline
 }
 
@@ -139,17 +147,60 @@ std::string year_from_title(std::string_view title) {
   return std::string(inside);
 }
 
-bool parse_interaction(const InteractionCells& cells, Event default_event, const CsvReader& reader, std::size_t line,
+namespace {
+void report(RowErrorHandler& errors, const std::string& file, std::size_t line, std::string_view field,
+            const std::string& message, std::string_view code) {
+  errors.bad_row(DataError(file, line, std::string(field), message), code);
+}
+
+std::optional<std::uint8_t> parse_part(std::string_view text) {
+  const std::string t = to_lower(trim(text));
+  if (t == "train" || t == "training") return static_cast<std::uint8_t>(SuppliedPart::Train);
+  if (t == "validation" || t == "valid" || t == "val") return static_cast<std::uint8_t>(SuppliedPart::Validation);
+  if (t == "test") return static_cast<std::uint8_t>(SuppliedPart::Test);
+  return std::nullopt;
+}
+}  // namespace
+
+void configure_sources(DatasetSources& src, const ColumnMap& cols, const LoadOptions& options) {
+  src.weighted = cols.has(ColumnRole::Weight);
+  src.explicit_ratings = !cols.has(ColumnRole::Event) && cols.has(ColumnRole::Rating);
+  src.has_timestamps = cols.has(ColumnRole::Time);
+  src.has_split_column = cols.has(ColumnRole::Split);
+  src.rating_min = options.rating_min.value_or(1.0f);
+  src.rating_max = options.rating_max.value_or(5.0f);
+  transform_weight(1.0f, options.weight_transform);  // an unknown transform fails before reading
+}
+
+RowParser::RowParser(const ColumnMap& columns) : columns_(columns) {
+  cells_.has_event = columns.has(ColumnRole::Event);
+  cells_.value_is_weight = columns.has(ColumnRole::Weight);
+  value_column_ = cells_.value_is_weight ? columns[ColumnRole::Weight] : columns[ColumnRole::Rating];
+  cells_.has_value = value_column_ >= 0;
+  cells_.has_timestamp = columns.has(ColumnRole::Time);
+  cells_.has_part = columns.has(ColumnRole::Split);
+  cells_.user_field = columns.name_of(ColumnRole::User);
+  cells_.item_field = columns.name_of(ColumnRole::Item);
+  cells_.event_field = columns.name_of(ColumnRole::Event);
+  cells_.value_field = columns.name_of(cells_.value_is_weight ? ColumnRole::Weight : ColumnRole::Rating);
+  cells_.timestamp_field = columns.name_of(ColumnRole::Time);
+  cells_.part_field = columns.name_of(ColumnRole::Split);
+  // Without an event column every row is a rating when there are ratings, a view
+  // otherwise (a weighted view for play counts).
+  default_event_ = columns.has(ColumnRole::Rating) && !cells_.value_is_weight ? Event::Rating : Event::View;
+}
+
+bool parse_interaction(const InteractionCells& cells, Event default_event, const std::string& file, std::size_t line,
                        RowErrorHandler& errors, RawInteraction& out) {
   out.line = line;
   out.user = trim(cells.user);
   out.item = trim(cells.item);
   if (out.user.empty()) {
-    report(errors, reader, line, std::string(cells.user_field), "empty user id", "missing_field");
+    report(errors, file, line, std::string(cells.user_field), "empty user id", "missing_field");
     return false;
   }
   if (out.item.empty()) {
-    report(errors, reader, line, std::string(cells.item_field), "empty item id", "missing_field");
+    report(errors, file, line, std::string(cells.item_field), "empty item id", "missing_field");
     return false;
   }
   out.event = default_event;
@@ -157,7 +208,7 @@ bool parse_interaction(const InteractionCells& cells, Event default_event, const
     auto e = parse_event_fast(cells.event);
     if (!e) {
       std::string_view ev = trim(cells.event);
-      report(errors, reader, line, std::string(cells.event_field),
+      report(errors, file, line, std::string(cells.event_field),
              ev.empty() ? std::string("empty event (expected view, add_to_cart, purchase, rating)")
                         : "unknown event '" + std::string(ev) + "' (expected view, add_to_cart, purchase, rating)",
              ev.empty() ? "missing_field" : "unknown_event");
@@ -170,22 +221,45 @@ bool parse_interaction(const InteractionCells& cells, Event default_event, const
     std::string_view v = cells.value;
     double parsed = 0;
     auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), parsed);
+    bool present = true;
     if (ec == std::errc() && ptr == v.data() + v.size() && std::isfinite(parsed)) {
       out.value = static_cast<float>(parsed);
     } else if (!trim(v).empty()) {
       auto slow = parse_double(v);
       if (!slow) {
-        report(errors, reader, line, std::string(cells.value_field), "not a number: '" + std::string(trim(v)) + "'",
+        report(errors, file, line, std::string(cells.value_field), "not a number: '" + std::string(trim(v)) + "'",
                "non_numeric_value");
         return false;
       }
+      parsed = *slow;
       out.value = static_cast<float>(*slow);
+    } else {
+      present = false;
+    }
+    // A weight is a confidence: finite (also as a float) and >= 0, on no rating scale.
+    if (cells.value_is_weight && present && (!std::isfinite(out.value) || parsed < 0)) {
+      report(errors, file, line, std::string(cells.value_field),
+             "weight " + std::string(trim(v)) + " is not a finite number >= 0 (a weight column holds counts or "
+             "quantities; use --rating-col for ratings)",
+             "bad_weight");
+      return false;
     }
   }
   if (out.event == Event::Rating && std::isnan(out.value)) {
-    report(errors, reader, line, std::string(cells.value_field), "a rating event needs a numeric value",
+    report(errors, file, line, std::string(cells.value_field), "a rating event needs a numeric value",
            "missing_value");
     return false;
+  }
+  out.part = RawInteraction::kNoPart;
+  if (cells.has_part) {
+    auto part = parse_part(cells.part);
+    if (!part) {
+      report(errors, file, line, std::string(cells.part_field),
+             "unknown split part '" + std::string(trim(cells.part)) + "' (expected train, validation or test)",
+             "unknown_split");
+      return false;
+    }
+    out.part = *part;
   }
   out.timestamp = 0;
   if (cells.has_timestamp) {
@@ -198,7 +272,7 @@ bool parse_interaction(const InteractionCells& cells, Event default_event, const
       std::string why;
       auto parsed = parse_timestamp(t, &why);
       if (!parsed) {
-        report(errors, reader, line, std::string(cells.timestamp_field), why,
+        report(errors, file, line, std::string(cells.timestamp_field), why,
                trim(t).empty() ? "missing_field" : "bad_timestamp");
         return false;
       }

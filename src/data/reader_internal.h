@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/csv.h"
+#include "data/column_mapping.h"
 #include "data/readers.h"
 
 namespace hybridrec::detail {
@@ -70,12 +71,44 @@ bool check_record(RowErrorHandler& errors, const CsvReader& reader, const CsvRec
 // Parses the common (user, item, [event], [value], timestamp) cells of one
 // interaction row; reports the first problem and returns false.
 struct InteractionCells {
-  std::string_view user, item, event, value, timestamp;
-  bool has_event = false, has_value = false, has_timestamp = true;
+  std::string_view user, item, event, value, timestamp, part;
+  bool has_event = false, has_value = false, has_timestamp = true, has_part = false;
+  // The value is a weight (play count, quantity): a finite number >= 0, not a rating.
+  bool value_is_weight = false;
   std::string_view user_field = "user_id", item_field = "item_id", event_field = "event", value_field = "value",
-                   timestamp_field = "timestamp";
+                   timestamp_field = "timestamp", part_field = "split";
 };
-bool parse_interaction(const InteractionCells& cells, Event default_event, const CsvReader& reader,
+bool parse_interaction(const InteractionCells& cells, Event default_event, const std::string& file,
                        std::size_t line, RowErrorHandler& errors, RawInteraction& out);
+inline bool parse_interaction(const InteractionCells& cells, Event default_event, const CsvReader& reader,
+                              std::size_t line, RowErrorHandler& errors, RawInteraction& out) {
+  return parse_interaction(cells, default_event, reader.file_name(), line, errors, out);
+}
+
+// What a column map tells the sources: ratings or weights, timestamps, a split column.
+void configure_sources(DatasetSources& src, const ColumnMap& columns, const LoadOptions& options);
+
+// One interaction from the cells a ColumnMap picks, for any row layout: `cell(i)`
+// returns the text of column i (a CSV field, a JSON value).
+class RowParser {
+ public:
+  explicit RowParser(const ColumnMap& columns);
+  template <class Cell>
+  bool parse(Cell&& cell, const std::string& file, std::size_t line, RowErrorHandler& errors, RawInteraction& out) {
+    cells_.user = cell(columns_[ColumnRole::User]);
+    cells_.item = cell(columns_[ColumnRole::Item]);
+    if (cells_.has_event) cells_.event = cell(columns_[ColumnRole::Event]);
+    if (cells_.has_value) cells_.value = cell(value_column_);
+    if (cells_.has_timestamp) cells_.timestamp = cell(columns_[ColumnRole::Time]);
+    if (cells_.has_part) cells_.part = cell(columns_[ColumnRole::Split]);
+    return parse_interaction(cells_, default_event_, file, line, errors, out);
+  }
+
+ private:
+  ColumnMap columns_;
+  InteractionCells cells_;
+  int value_column_ = -1;
+  Event default_event_ = Event::View;
+};
 
 }  // namespace hybridrec::detail

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "core/text.h"
@@ -47,10 +48,27 @@ class DatasetBuilder : public InteractionSink {
  public:
   DatasetBuilder(Dataset& dataset, RowErrorHandler& errors, int shard, int shards)
       : dataset_(dataset), errors_(errors), users_(dataset.users), items_(dataset.items), shard_(shard), shards_(shards) {}
+  // Per interaction file: its weight transform, supplied part and rows to skip.
+  void start_file(const DatasetSources& src, std::uint8_t part, const LoadOptions& options) {
+    weighted_ = src.weighted;
+    transform_ = options.weight_transform;
+    part_ = part;
+    record_parts_ = part != RawInteraction::kNoPart || src.has_split_column;
+    skip_ = nullptr;
+    if (options.skip_rows)
+      if (auto it = options.skip_rows->find(src.interactions.filename().string()); it != options.skip_rows->end())
+        skip_ = &it->second;
+  }
   void row(const RawInteraction& r) override {
+    if (skip_ && skip_->count(r.line)) return;  // rejected by validation (--on-invalid skip)
     const std::uint32_t user = users_.intern(r.user), item = items_.intern(r.item);
     if (shards_ > 1 && user_shard_of(r.user, shards_) != shard_) return;  // another shard's user
-    dataset_.interactions.push_back(Interaction{r.timestamp, user, item, r.value, r.event});
+    const float value = weighted_ ? transform_weight(r.value, transform_) : r.value;
+    dataset_.interactions.push_back(Interaction{r.timestamp, user, item, value, r.event});
+    if (record_parts_) {
+      dataset_.supplied_part.resize(dataset_.interactions.size() - 1, RawInteraction::kNoPart);
+      dataset_.supplied_part.push_back(part_ != RawInteraction::kNoPart ? part_ : r.part);
+    }
   }
   void bad_row(const DataError& error, std::string_view code) override { errors_.bad_row(error, code); }
 
@@ -59,6 +77,10 @@ class DatasetBuilder : public InteractionSink {
   RowErrorHandler& errors_;
   detail::IdCache users_, items_;
   int shard_, shards_;
+  bool weighted_ = false, record_parts_ = false;
+  std::string transform_;
+  std::uint8_t part_ = RawInteraction::kNoPart;
+  const std::unordered_set<std::size_t>* skip_ = nullptr;
 };
 
 std::vector<std::uint32_t> intern_catalogue(const std::optional<RawEntityFile>& file, IdMap& map) {
@@ -90,6 +112,9 @@ std::string detect_format(const fs::path& path) {
     return format;
   }
   std::string name = path.filename().string();
+  if (name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".json.gz") ||
+      name.ends_with(".jsonl.gz") || name.ends_with(".json.xz") || name.ends_with(".jsonl.xz"))
+    return "jsonl";
   if (name == "interactions.csv") return "canonical";
   if (name == "u.data") return "movielens-100k";
   if (name == "ratings.dat") return "movielens-1m";
@@ -97,7 +122,27 @@ std::string detect_format(const fs::path& path) {
   return "generic";
 }
 
+namespace {
+DatasetSources open_layout(const fs::path& path, const LoadOptions& options, RowErrorHandler& errors);
+}  // namespace
+
+// The layout's own files, then the attribute tables given with the options.
 DatasetSources open_sources(const fs::path& path, const LoadOptions& options, RowErrorHandler& errors) {
+  DatasetSources src = open_layout(path, options, errors);
+  if (!options.users_file.empty()) src.users = read_attribute_file(options.users_file, options.user_key, errors);
+  if (!options.items_file.empty()) src.items = read_attribute_file(options.items_file, options.item_key, errors);
+  if (!options.item_links.empty()) {
+    if (!src.items) {
+      src.items.emplace();
+      src.items->path = options.item_links.front();
+    }
+    add_link_tables(*src.items, options.item_links, errors);
+  }
+  return src;
+}
+
+namespace {
+DatasetSources open_layout(const fs::path& path, const LoadOptions& options, RowErrorHandler& errors) {
   std::string format = options.format.empty() || options.format == "auto" ? detect_format(path) : options.format;
   std::error_code ec;
   fs::path dir = fs::is_directory(path, ec) ? path : path.parent_path();
@@ -106,20 +151,33 @@ DatasetSources open_sources(const fs::path& path, const LoadOptions& options, Ro
   if (format == "movielens-1m" || format == "movielens-10m" || format == "ml-1m" || format == "ml-10m")
     return open_movielens_1m(dir, options, errors);
   if (format == "movielens-latest" || format == "ml-latest") return open_movielens_latest(dir, options, errors);
-  if (format == "generic") {
+  if (format == "generic" || format == "jsonl") {
     if (fs::is_directory(path, ec))
-      throw DataError(path.string(), 0, "", "format 'generic' needs a file, not a folder");
-    return open_generic(path, options, errors);
+      throw DataError(path.string(), 0, "", "format '" + format + "' needs a file, not a folder");
+    return format == "generic" ? open_generic(path, options, errors) : open_jsonl(path, options, errors);
   }
   throw ConfigError("unknown dataset format '" + format +
-                    "' (expected auto, canonical, movielens-100k, movielens-1m, movielens-latest, generic)");
+                    "' (expected auto, canonical, movielens-100k, movielens-1m, movielens-latest, generic, jsonl)");
+}
+}  // namespace
+
+std::vector<std::pair<fs::path, std::uint8_t>> interaction_files(const fs::path& path, const LoadOptions& options) {
+  if (!options.supplied_split_files()) return {{path, RawInteraction::kNoPart}};
+  if (options.split_test.empty())
+    throw ConfigError("--split files needs --train FILE and --test FILE (and optionally --validation FILE)");
+  std::vector<std::pair<fs::path, std::uint8_t>> files{{options.split_train, std::uint8_t(SuppliedPart::Train)}};
+  if (!options.split_validation.empty())
+    files.emplace_back(options.split_validation, std::uint8_t(SuppliedPart::Validation));
+  files.emplace_back(options.split_test, std::uint8_t(SuppliedPart::Test));
+  return files;
 }
 
 Dataset load_dataset(const fs::path& path, const LoadOptions& options, LoadStats* stats) {
   LoadStats local;
   LoadStats& st = stats ? *stats : local;
   LoadErrors errors(options.strict, st);
-  DatasetSources src = open_sources(path, options, errors);
+  const auto files = interaction_files(path, options);
+  DatasetSources src = open_sources(files.front().first, options, errors);
 
   Dataset dataset;
   dataset.path = path.string();
@@ -136,19 +194,52 @@ Dataset load_dataset(const fs::path& path, const LoadOptions& options, LoadStats
   if (options.user_shard < 0 || options.user_shard >= shards)
     throw ConfigError("load: user_shard " + std::to_string(options.user_shard) + " out of range for " +
                       std::to_string(shards) + " shards");
-  const std::size_t lines = count_lines(src.interactions);
+  std::size_t lines = 0;
+  for (const auto& [file, part] : files) lines += count_lines(file == files.front().first ? src.interactions : file);
   dataset.interactions.reserve(shards == 1 ? lines : lines / static_cast<std::size_t>(shards) * 21 / 20 + 1024);
   DatasetBuilder builder(dataset, errors, options.user_shard, shards);
-  src.read_interactions(builder);
+  for (std::size_t f = 0; f < files.size(); ++f) {
+    // Every supplied part is read the same way; ratings, weights and timestamps
+    // must agree across them (a part without timestamps makes the whole data so).
+    DatasetSources part_src = f == 0 ? src : open_sources(files[f].first, options, errors);
+    if (f > 0 && (part_src.weighted != src.weighted || part_src.explicit_ratings != src.explicit_ratings))
+      throw DataError(part_src.interactions.string(), 0, "",
+                      "this split file has different columns from " + src.interactions.filename().string() +
+                          " (one has ratings or weights the other does not)");
+    src.has_timestamps = src.has_timestamps && part_src.has_timestamps;
+    builder.start_file(part_src, files[f].second, options);
+    part_src.read_interactions(builder);
+  }
   st.rows_read = dataset.interactions.size();
   if (dataset.interactions.empty() && shards == 1)  // a shard may be empty; the whole load may not
     throw DataError(src.interactions.string(), 0, "", "no usable interaction rows");
   if (!options.strict && st.rows_skipped > 0 && !stats)
     spdlog::warn("{}: skipped {} malformed rows (first: {})", src.interactions.string(), st.rows_skipped,
                  st.first_problems.front());
+  if (!dataset.supplied_part.empty()) {
+    dataset.supplied_part.resize(dataset.interactions.size(), RawInteraction::kNoPart);
+    if (std::find(dataset.supplied_part.begin(), dataset.supplied_part.end(), RawInteraction::kNoPart) !=
+        dataset.supplied_part.end())
+      throw DataError(src.interactions.string(), 0, options.split_column, "rows without a split part");
+  }
+  dataset.has_timestamps = src.has_timestamps;
+  dataset.weighted = src.weighted;
+  if (src.weighted) dataset.weight_transform = options.weight_transform;
 
-  if (src.users) dataset.user_attributes = build_attribute_table(*src.users, user_rows, dataset.users.size());
-  if (src.items) dataset.item_attributes = build_attribute_table(*src.items, item_rows, dataset.items.size());
+  // Each attribute column's role is printed: an inferred "ignore" must not go unnoticed.
+  std::vector<std::string> notes;
+  if (src.users)
+    dataset.user_attributes =
+        build_attribute_table(*src.users, user_rows, dataset.users.size(), options.user_roles, &notes);
+  if (src.items)
+    dataset.item_attributes =
+        build_attribute_table(*src.items, item_rows, dataset.items.size(), options.item_roles, &notes);
+  // On stderr: stdout may be a --json report. The layouts' own files (MovieLens,
+  // canonical) are noted only when a column is ignored.
+  const bool tables_given = !options.users_file.empty() || !options.items_file.empty() || !options.item_links.empty();
+  if (options.user_shard == 0)
+    for (const auto& note : notes)
+      if (tables_given || note.find(" is ignore ") != std::string::npos) fmt::print(stderr, "attribute {}\n", note);
 
   dataset.explicit_ratings = src.explicit_ratings;
   dataset.rating_min = src.rating_min;

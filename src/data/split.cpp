@@ -163,6 +163,19 @@ void leave_one_out(const Dataset& ds, const SplitConfig& c, Split& s) {
   }
 }
 
+// A split supplied with the data (--split files, --split-col): each row's part as read.
+void supplied(const Dataset& ds, Split& s) {
+  for (std::uint32_t k = 0; k < ds.supplied_part.size(); ++k) {
+    switch (static_cast<SuppliedPart>(ds.supplied_part[k])) {
+      case SuppliedPart::Train: s.train.push_back(k); break;
+      case SuppliedPart::Validation: s.validation.push_back(k); break;
+      case SuppliedPart::Test: s.test.push_back(k); break;
+    }
+  }
+}
+
+bool is_supplied(const std::string& strategy) { return strategy == "files" || strategy == "column"; }
+
 }  // namespace
 
 Split make_split(const Dataset& dataset, const SplitConfig& config, ShardCollectives* shards) {
@@ -170,7 +183,23 @@ Split make_split(const Dataset& dataset, const SplitConfig& config, ShardCollect
   s.config = config;
   const Ratios r = normalised_ratios(config);
   if (config.last_n < 0) throw ConfigError("split: last_n must be >= 0");
-  if (config.strategy == "temporal")
+  if (is_supplied(config.strategy) && dataset.supplied_part.empty())
+    throw ConfigError("split '" + config.strategy +
+                      "' needs the parts with the data: --split files --train F --test F [--validation F], or "
+                      "--split-col COL (values train, validation, test)");
+  if (!dataset.supplied_part.empty() && !is_supplied(config.strategy))
+    throw ConfigError("the data comes with its own split (split files or a split column) but data.split is '" +
+                      config.strategy + "': use --split files (or --split column)");
+  const bool by_time = config.strategy == "temporal" || config.strategy == "user_temporal" ||
+                       config.strategy == "leave_one_out";
+  if (by_time && !dataset.has_timestamps)
+    throw ConfigError("split '" + config.strategy + "' orders interactions by time, but " +
+                      (dataset.path.empty() ? std::string("the data") : dataset.path) +
+                      " has no time column: use --split user_random (data.split: user_random), supply the split "
+                      "(--split files), or name the time column with --time-col");
+  if (is_supplied(config.strategy))
+    supplied(dataset, s);
+  else if (config.strategy == "temporal")
     temporal(dataset, r, s, shards);
   else if (config.strategy == "user_temporal")
     user_temporal(dataset, config, r, s);
@@ -180,7 +209,7 @@ Split make_split(const Dataset& dataset, const SplitConfig& config, ShardCollect
     leave_one_out(dataset, config, s);
   else
     throw ConfigError("split: unknown strategy '" + config.strategy +
-                      "' (expected temporal, user_temporal, user_random, leave_one_out)");
+                      "' (expected temporal, user_temporal, user_random, leave_one_out, files, column)");
   // Ascending index order in every part: deterministic and cache-friendly.
   std::sort(s.train.begin(), s.train.end());
   std::sort(s.validation.begin(), s.validation.end());

@@ -17,6 +17,8 @@ struct SplitConfig {
   // user_temporal: per user, oldest part to train (ratio) or all but the last N (last_n > 0)
   // user_random: per-user stratified random ratio (e.g. 75/25, MovieLens published tables)
   // leave_one_out: each user's latest interaction to test, the one before to validation
+  // files / column: the split supplied with the data (Dataset::supplied_part)
+  // The time-based strategies refuse data without timestamps (Dataset::has_timestamps).
   std::string strategy = "temporal";
   double train_ratio = 0.70, val_ratio = 0.10, test_ratio = 0.20;
   int last_n = 0;

@@ -93,7 +93,9 @@ json dataset_statistics(const Dataset& d) {
   const double cells = static_cast<double>(d.num_users()) * static_cast<double>(d.num_items());
   out["density"] = cells > 0 ? distinct / cells : 0.0;
   out["sparsity"] = cells > 0 ? 1.0 - distinct / cells : 0.0;
-  if (!d.interactions.empty()) {
+  out["has_timestamps"] = d.has_timestamps;
+  if (d.weighted) out["weight_transform"] = d.weight_transform;
+  if (!d.interactions.empty() && d.has_timestamps) {
     out["time_range"] = {{"min", t_min}, {"max", t_max}, {"min_iso", iso_utc(t_min)}, {"max_iso", iso_utc(t_max)},
                          {"days", (t_max - t_min) / 86400.0}};
   }

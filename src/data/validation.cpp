@@ -24,16 +24,28 @@ struct RowKey {
   std::uint32_t user, item;
   std::int64_t timestamp;
   Event event;
+  std::uint32_t file;  // index into Collector::files_
   std::size_t line;
   auto tie() const { return std::tie(user, item, event, timestamp); }
+  auto place() const { return std::tie(file, line); }
 };
 
 class Collector : public InteractionSink {
  public:
   Collector(ValidationReport& report, std::int64_t now) : report_(report), now_(now) {}
 
-  void set_source(const DatasetSources& src) {
+  // The next interaction file (a dataset, or one part of a supplied split).
+  void next_file(const DatasetSources& src) {
     file_ = src.interactions.filename().string();
+    files_.push_back(file_);
+    has_timestamps_ = src.has_timestamps;
+    weighted_ = src.weighted;
+    report_.has_timestamps = report_.has_timestamps && src.has_timestamps;
+    report_.weighted = src.weighted;
+  }
+
+  void set_source(const DatasetSources& src) {
+    next_file(src);
     rating_min_ = src.rating_min;
     rating_max_ = src.rating_max;
     if (src.users) {
@@ -52,6 +64,10 @@ class Collector : public InteractionSink {
 
   void bad_row(const DataError& e, std::string_view code) override {
     report_.add({Severity::Error, e.file(), e.line(), e.field(), std::string(code), e.message()});
+    if (e.file() == file_ && e.line() > 0)
+      report_.error_rows[file_].insert(e.line());
+    else
+      ++report_.errors_outside_rows;
   }
 
   void row(const RawInteraction& r) override {
@@ -66,37 +82,46 @@ class Collector : public InteractionSink {
       add(Severity::Warning, r.line, "user_id", "unknown_user", "user '" + std::string(r.user) + "' is not in the users file");
     if (check_items_ && i >= known_items_)
       add(Severity::Warning, r.line, "item_id", "unknown_item", "item '" + std::string(r.item) + "' is not in the items file");
-    if (r.event == Event::Rating && (r.value < rating_min_ || r.value > rating_max_)) {
+    // A weight (play count) was checked as a finite number >= 0 when parsed; only
+    // ratings have a scale.
+    if (!weighted_ && r.event == Event::Rating && !(r.value >= rating_min_ && r.value <= rating_max_)) {
       std::ostringstream msg;
       msg << "rating " << r.value << " outside " << rating_min_ << ".." << rating_max_;
       add(Severity::Error, r.line, "value", "rating_out_of_range", msg.str());
     }
-    if (r.timestamp < kEarliestPlausible || r.timestamp > now_ + kFutureSlack) {
+    if (has_timestamps_ && (r.timestamp < kEarliestPlausible || r.timestamp > now_ + kFutureSlack)) {
       add(Severity::Error, r.line, "timestamp", "impossible_timestamp",
           format_iso8601(r.timestamp) + (r.timestamp < kEarliestPlausible ? " is before 1995" : " is in the future"));
     }
     if (report_.rows == 1) report_.time_min = report_.time_max = r.timestamp;
     report_.time_min = std::min(report_.time_min, r.timestamp);
     report_.time_max = std::max(report_.time_max, r.timestamp);
-    keys_.push_back({u, i, r.timestamp, r.event, r.line});
+    keys_.push_back({u, i, r.timestamp, r.event, static_cast<std::uint32_t>(files_.size() - 1), r.line});
   }
 
   // Same user, item, event and timestamp twice: a logging or export bug.
   void report_duplicates() {
     std::sort(keys_.begin(), keys_.end(), [](const RowKey& a, const RowKey& b) {
-      return a.tie() != b.tie() ? a.tie() < b.tie() : a.line < b.line;
+      return a.tie() != b.tie() ? a.tie() < b.tie() : a.place() < b.place();
     });
-    std::vector<std::pair<std::size_t, std::size_t>> duplicates;  // (line, first line)
+    std::vector<std::pair<RowKey, RowKey>> duplicates;  // (row, its first occurrence)
     for (std::size_t k = 1, first = 0; k < keys_.size(); ++k) {
       if (keys_[k].tie() == keys_[first].tie())
-        duplicates.emplace_back(keys_[k].line, keys_[first].line);
+        duplicates.emplace_back(keys_[k], keys_[first]);
       else
         first = k;
     }
-    std::sort(duplicates.begin(), duplicates.end());
-    for (auto [line, first] : duplicates)
-      add(Severity::Error, line, "", "duplicate_row",
-          "same user, item, event and timestamp as line " + std::to_string(first));
+    std::sort(duplicates.begin(), duplicates.end(),
+              [](const auto& a, const auto& b) { return a.first.place() < b.first.place(); });
+    for (const auto& [row, first] : duplicates) {
+      const std::string& file = files_[row.file];
+      std::string where = "line " + std::to_string(first.line);
+      if (first.file != row.file) where = files_[first.file] + ":" + std::to_string(first.line);
+      report_.add({Severity::Error, file, row.line, "", "duplicate_row",
+                   std::string(has_timestamps_ ? "same user, item, event and timestamp as "
+                                               : "same user, item and event as ") + where});
+      report_.error_rows[file].insert(row.line);
+    }
     report_.users = static_cast<std::size_t>(std::count(seen_users_.begin(), seen_users_.end(), true));
     report_.items = static_cast<std::size_t>(std::count(seen_items_.begin(), seen_items_.end(), true));
   }
@@ -104,11 +129,14 @@ class Collector : public InteractionSink {
  private:
   void add(Severity severity, std::size_t line, std::string field, std::string code, std::string message) {
     report_.add({severity, file_, line, std::move(field), std::move(code), std::move(message)});
+    if (severity == Severity::Error) report_.error_rows[file_].insert(line);
   }
 
   ValidationReport& report_;
   std::int64_t now_;
   std::string file_;
+  std::vector<std::string> files_;
+  bool has_timestamps_ = true, weighted_ = false;
   float rating_min_ = 1, rating_max_ = 5;
   IdMap users_, items_;
   detail::IdCache user_cache_{users_}, item_cache_{items_};  // filled in set_source
@@ -134,6 +162,9 @@ void check_prices(const RawEntityFile& items, ValidationReport& report) {
     else if (*value < 0)
       report.add({Severity::Error, file, items.lines[r], items.columns[price], "negative_price",
                   "negative price " + text});
+    else
+      continue;
+    ++report.errors_outside_rows;
   }
 }
 
@@ -158,14 +189,21 @@ ValidationReport validate_dataset(const std::filesystem::path& path, const LoadO
   report.path = path.string();
   Collector collector(report, now);
   try {
-    DatasetSources src = open_sources(path, options, collector);
+    const auto files = interaction_files(path, options);
+    DatasetSources src = open_sources(files.front().first, options, collector);
     report.format = src.format;
     collector.set_source(src);
     if (src.items) check_prices(*src.items, report);
     src.read_interactions(collector);
+    for (std::size_t f = 1; f < files.size(); ++f) {  // the other parts of a supplied split
+      DatasetSources part = open_sources(files[f].first, options, collector);
+      collector.next_file(part);
+      part.read_interactions(collector);
+    }
     collector.report_duplicates();
   } catch (const DataError& e) {
     report.add({Severity::Error, e.file(), e.line(), e.field(), issue_code_for(e), e.message()});
+    ++report.errors_outside_rows;
   }
   // Issues were found in several passes (rows, then duplicates): present them by place.
   std::stable_sort(report.issues.begin(), report.issues.end(), [](const ValidationIssue& a, const ValidationIssue& b) {
@@ -194,7 +232,9 @@ nlohmann::json ValidationReport::to_json() const {
                             {"catalogue_items", catalogue_items},
                             {"sparsity", sparsity},
                             {"events", events_json}};
-  if (rows > 0) summary["time_range"] = {format_iso8601(time_min), format_iso8601(time_max)};
+  if (rows > 0 && has_timestamps) summary["time_range"] = {format_iso8601(time_min), format_iso8601(time_max)};
+  summary["has_timestamps"] = has_timestamps;
+  summary["weighted"] = weighted;
   return {{"path", path},          {"format", format}, {"ok", ok()},   {"errors", errors},
           {"warnings", warnings},  {"summary", summary}, {"counts", counts}, {"issues", issues_json}};
 }
@@ -209,7 +249,10 @@ std::string ValidationReport::to_text() const {
   out << "\n";
   if (catalogue_users || catalogue_items)
     out << "  catalogue: " << catalogue_users << " users, " << catalogue_items << " items\n";
-  if (rows > 0) out << "  time range " << format_iso8601(time_min) << " .. " << format_iso8601(time_max) << "\n";
+  if (rows > 0 && has_timestamps)
+    out << "  time range " << format_iso8601(time_min) << " .. " << format_iso8601(time_max) << "\n";
+  if (!has_timestamps) out << "  no time column: timestamps not checked; split with --split user_random\n";
+  if (weighted) out << "  weight column: checked as finite numbers >= 0 (confidence of each positive)\n";
   for (const auto& i : issues) {
     out << (i.severity == ValidationIssue::Severity::Error ? "error   " : "warning ") << i.file;
     if (i.line > 0) out << ":" << i.line;

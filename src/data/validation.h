@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -25,7 +26,7 @@ struct ValidationIssue {
   // Stable machine name: missing_file, empty_file, malformed_row, missing_field,
   // unknown_event, non_numeric_value, missing_value, rating_out_of_range,
   // bad_timestamp, impossible_timestamp, duplicate_row, unknown_user,
-  // unknown_item, duplicate_id, negative_price.
+  // unknown_item, duplicate_id, negative_price, bad_weight, unknown_split.
   std::string code;
   std::string message;
 };
@@ -45,6 +46,13 @@ struct ValidationReport {
   double sparsity = 0.0;                             // 1 - rows / (users * items)
   std::array<std::size_t, kNumEvents> events{};
   std::int64_t time_min = 0, time_max = 0;
+  bool has_timestamps = true;  // false: no time column, timestamps not checked
+  bool weighted = false;       // a weight column, checked as finite values >= 0
+  // Every interaction row with an error, by file name (for --on-invalid skip),
+  // and the files those rows are in; errors elsewhere (attribute files, a
+  // missing column) cannot be skipped row by row.
+  std::map<std::string, std::unordered_set<std::size_t>> error_rows;
+  std::size_t errors_outside_rows = 0;
 
   bool ok() const { return errors == 0; }
   void add(ValidationIssue issue);

@@ -14,6 +14,7 @@
 #include "core/rng.h"
 #include "core/timeparse.h"
 #include "data/features.h"
+#include "data/load_config.h"
 #include "data/negative_sampling.h"
 #include "data/recency.h"
 #include "data/sharded_dataset.h"

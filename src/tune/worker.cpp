@@ -11,6 +11,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "data/load_config.h"
 #include "store/process_info.h"
 #include "store/workspace.h"
 #include "train/tracked_training.h"
@@ -86,6 +87,7 @@ TrialOutcome run_trial(store::Workspace& ws, StudyStore& studies, const Study& s
   request.load.format = s.load.value("format", std::string("auto"));
   request.load.separator = s.load.value("sep", std::string());
   request.config = apply_trial_params(s.config, trial.params);
+  apply_data_config(request.config["data"], request.load);  // columns, weights, split files
   request.config["training"]["threads"] = options.threads;
   // The kept epoch (early stopping within the trial, the registered model) is the
   // best one by the study's objective when the trainer can select on it.

@@ -151,10 +151,9 @@ TEST(Readers, GenericFileWithAliasesDetectedSeparatorAndIsoTimes) {
   LoadOptions o;
   o.format = "generic";
   o.header = false;
-  o.user_column = "1";
-  o.item_column = "0";
-  o.value_column = "none";
-  o.timestamp_column = "2";
+  o.user_column = "2";  // 1-based positions
+  o.item_column = "1";
+  o.timestamp_column = "3";
   Dataset raw = load_dataset(dir / "raw.tsv", o);
   ASSERT_EQ(raw.interactions.size(), 1u);
   EXPECT_EQ(raw.users.id(0), "b");

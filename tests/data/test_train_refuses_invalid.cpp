@@ -1,0 +1,123 @@
+// `train` refuses what `validate` rejects (issue #16): each bad value the issue
+// found is stopped before training with file:line:field, --on-invalid skip drops
+// and counts the rows instead, and no command writes over an input file.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "test_support.h"
+
+namespace hybridrec {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write(const fs::path& file, const std::string& bytes) { std::ofstream(file, std::ios::binary) << bytes; }
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs the CLI; returns the exit status and leaves stdout+stderr in `output`.
+int run(const std::string& args, const fs::path& dir, std::string& output) {
+  const fs::path log = dir / "cli.log";
+  const std::string cmd = std::string(HYBRIDREC_BINARY) + " " + args + " > '" + log.string() + "' 2>&1";
+  const int status = std::system(cmd.c_str());
+  output = read_file(log);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A small clean shop (ratings 1-5 in 2020) with one row or price replaced.
+fs::path shop(const fs::path& dir, const std::string& bad_row, const std::string& bad_price = "10") {
+  fs::create_directories(dir);
+  std::string rows = "user_id,item_id,event,value,timestamp\n";
+  for (int u = 0; u < 6; ++u)
+    for (int i = 0; i < 5; ++i)
+      rows += "u" + std::to_string(u) + ",i" + std::to_string((u + i) % 7) + ",rating," + std::to_string(1 + (u + i) % 5) +
+              "," + std::to_string(1580000000 + u * 1000 + i) + "\n";
+  rows += bad_row;  // line 32
+  write(dir / "interactions.csv", rows);
+  std::string items = "item_id,category,price\n";
+  for (int i = 0; i < 7; ++i) items += "i" + std::to_string(i) + ",c" + std::to_string(i % 2) + "," + (i == 3 ? bad_price : "10") + "\n";
+  write(dir / "items.csv", items);
+  return dir;
+}
+
+std::string train_args(const fs::path& data, const fs::path& out) {
+  return "train --data '" + data.string() + "' --model popularity --no-track --quiet --split user_random --out '" +
+         out.string() + "'";
+}
+
+TEST(TrainRefusesInvalid, EachBadValueOfTheIssueStopsTrainWithFileLineField) {
+  const auto root = testing::scratch_dir("cases");
+  struct Case {
+    const char* name;
+    std::string row, price;
+    std::string where;
+  };
+  const std::vector<Case> cases = {
+      {"rating6", "u9,i1,rating,6,1580000000\n", "10", "interactions.csv:32: field 'value'"},
+      {"rating_minus1", "u9,i1,rating,-1,1580000000\n", "10", "interactions.csv:32: field 'value'"},
+      {"rating_1e308", "u9,i1,rating,1e308,1580000000\n", "10", "interactions.csv:32: field 'value'"},
+      {"year1969", "u9,i1,rating,3,1969-07-20\n", "10", "interactions.csv:32: field 'timestamp'"},
+      {"year23737", "u9,i1,rating,3,686900000000\n", "10", "interactions.csv:32: field 'timestamp'"},
+      {"price_minus5", "", "-5", "items.csv:5: field 'price'"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const fs::path data = shop(root / c.name, c.row, c.price);
+    std::string out;
+    EXPECT_EQ(run(train_args(data, root / c.name / "model"), root, out), 1) << out;
+    EXPECT_NE(out.find(c.where), std::string::npos) << out;
+    EXPECT_NE(out.find("1 error(s)"), std::string::npos) << out;
+    EXPECT_FALSE(fs::exists(root / c.name / "model" / "metrics.json"));
+    // stats refuses it too.
+    EXPECT_EQ(run("stats --split user_random --data '" + data.string() + "'", root, out), 1) << out;
+  }
+  // The clean shop trains.
+  std::string out;
+  const fs::path clean = shop(root / "clean", "");
+  EXPECT_EQ(run(train_args(clean, root / "clean-model"), root, out), 0) << out;
+}
+
+TEST(TrainRefusesInvalid, OnInvalidSkipDropsAndCountsTheRows) {
+  const auto root = testing::scratch_dir("skip");
+  const fs::path data = shop(root / "data", "u9,i1,rating,6,1580000000\nu9,i2,rating,4,1969-07-20\n");
+  std::string out;
+  ASSERT_EQ(run(train_args(data, root / "model") + " --on-invalid skip", root, out), 0) << out;
+  EXPECT_NE(out.find("dropping 2 row(s)"), std::string::npos) << out;
+  // The run records what it skipped.
+  const std::string config = read_file(root / "model" / "config.json");
+  EXPECT_NE(config.find("\"rows_skipped\": 2"), std::string::npos) << config.substr(0, 2000);
+  // An attribute-file error cannot be skipped row by row.
+  const fs::path price = shop(root / "price", "", "-5");
+  EXPECT_EQ(run(train_args(price, root / "model2") + " --on-invalid skip", root, out), 1) << out;
+}
+
+TEST(TrainRefusesInvalid, NoCommandOverwritesAnInputFile) {
+  const auto root = testing::scratch_dir("overwrite");
+  const fs::path data = shop(root / "data", "");
+  const std::string before = read_file(data / "interactions.csv");
+  std::string out;
+  EXPECT_EQ(run(train_args(data, data), root, out), 1) << out;  // --out is the dataset folder
+  EXPECT_NE(out.find("dataset folder"), std::string::npos) << out;
+  ASSERT_EQ(run(train_args(data, root / "model"), root, out), 0) << out;
+  EXPECT_EQ(run("evaluate --model '" + (root / "model").string() + "' --out '" + (data / "interactions.csv").string() + "'",
+                root, out),
+            1)
+      << out;
+  EXPECT_NE(out.find("input file"), std::string::npos) << out;
+  EXPECT_EQ(read_file(data / "interactions.csv"), before);
+  // evaluate reads the data as training did and may write elsewhere.
+  EXPECT_EQ(run("evaluate --model '" + (root / "model").string() + "' --out '" + (root / "eval.json").string() + "'",
+                root, out),
+            0)
+      << out;
+}
+
+}  // namespace
+}  // namespace hybridrec
