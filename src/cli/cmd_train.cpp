@@ -32,6 +32,7 @@ struct TrainArgs {
   std::string config_file;
   std::vector<std::string> sets;
   long long seed = -1;
+  double budget_minutes = 0;
   std::string out = "hybridrec-model";
   bool quiet = false;
   bool resume = false;
@@ -53,10 +54,16 @@ void register_train(CLI::App& app) {
                   "data.split: temporal, user_temporal, user_random, leave_one_out, files (with --train/--test), "
                   "column (with --split-col)")
       ->check(CLI::IsMember({"temporal", "user_temporal", "user_random", "leave_one_out", "files", "column"}));
-  const auto families = model_family_names();
+  auto families = model_family_names();
   std::string family_list;
   for (const auto& name : families) family_list += (family_list.empty() ? "" : " | ") + name;
-  cmd->add_option("--model", args->model, family_list + " (default: model.type)")->check(CLI::IsMember(families));
+  families.push_back("auto");
+  cmd->add_option("--model", args->model,
+                  family_list + ", or auto: every family fitted and the best on validation kept (default: model.type)")
+      ->check(CLI::IsMember(families));
+  cmd->add_option("--budget-minutes", args->budget_minutes,
+                  "with --model auto: no further candidate starts after this many minutes (model.auto.budget_minutes)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--config", args->config_file, "YAML file merged over configs/default.yaml")->check(CLI::ExistingFile);
   cmd->add_option("--set", args->sets, "override one setting, e.g. --set training.num_epochs=10 (repeatable)");
   cmd->add_option("--seed", args->seed, "training.seed (also the split seed)");
@@ -80,6 +87,7 @@ void register_train(CLI::App& app) {
                                                                    : std::optional<std::filesystem::path>(args->config_file),
                                         args->sets);
     if (!args->model.empty()) config["model"]["type"] = args->model;
+    if (args->budget_minutes > 0) config["model"]["auto"]["budget_minutes"] = args->budget_minutes;
     if (args->seed >= 0) config["training"]["seed"] = args->seed;
     if (args->shard_embeddings) config["distributed"]["shard_embeddings"] = true;
     const bool shard = sharded_embeddings_requested(config);

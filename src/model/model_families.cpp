@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "model/baselines.h"
 #include "model/closed_form_families.h"
+#include "model/family_routed.h"
 #include "model/mf_family.h"
 #include "model/neural_family.h"
 
@@ -41,6 +42,8 @@ std::vector<ModelFamily> build_table() {
   table.push_back({"mf", "matrix factorisation trained with BPR (dot product plus item bias)", false, make_mf,
                    mf_grid});
   table.push_back({"itemknn", "item-item cosine k-nearest neighbours", false, make_itemknn, itemknn_grid});
+  table.push_back({"routed", "two families as one model: one for users with history, one for new users (--model auto)",
+                   false, [](const nlohmann::json& c) { return std::make_unique<RoutedRecommender>(c); }, no_grid});
   table.push_back({"popularity", "the most popular items for everyone (weighted event counts)", true,
                    [](const nlohmann::json&) { return std::make_unique<PopularityBaseline>(); }, no_grid});
   table.push_back({"category", "popular items from the user's favourite categories", true,

@@ -30,8 +30,15 @@ RegisterRequest register_request_from_model_dir(const std::filesystem::path& dir
   RegisterRequest req;
   req.artifact_dir = dir;
   req.model_type = model["type"].get<std::string>();
-  req.architecture = model;
-  req.architecture.erase("dropout_rate");  // regularisation, not shape: retuning it is a PATCH
+  // The family and its shape (written by training as config.json's "architecture");
+  // a change is a MAJOR version. Older folders without it: the model section less
+  // its regularisation.
+  if (config.contains("architecture") && config["architecture"].is_object()) {
+    req.architecture = config["architecture"];
+  } else {
+    req.architecture = model;
+    req.architecture.erase("dropout_rate");  // regularisation, not shape: retuning it is a PATCH
+  }
   req.hyperparameters = section("training", json::object());
   for (const auto& [k, v] : model.items()) req.hyperparameters[k] = v;
   req.features = section("features", json::array());

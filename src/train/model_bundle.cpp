@@ -62,6 +62,7 @@ void ModelBundle::save(const std::filesystem::path& dir) const {
   if (!recommender) throw Error("model bundle: nothing to save (no fitted model)");
   std::filesystem::create_directories(dir);
   nlohmann::json cfg = config;
+  cfg["architecture"] = model_architecture(config.at("model"));
   cfg["num_users"] = users.size();
   cfg["num_items"] = items.size();
   if (features.users.size() > 0 || features.items.size() > 0) {
@@ -173,6 +174,25 @@ std::vector<ScoredItem> ModelBundle::recommend_new_user(const RawAttributes& att
   std::vector<float> scores(items.size());
   recommender->content_scoring()->score_new_user(dense.data(), cats.data(), scores.data());
   return top_k(scores, k);
+}
+
+nlohmann::json model_architecture(const nlohmann::json& model) {
+  // What makes two models of different shape: the family, a network's layer
+  // sizes, a factor model's rank. Regularisation, learning rates and neighbour
+  // counts are retuning (MINOR/PATCH), not a new architecture.
+  static const char* kNetworkShape[] = {"embedding_dim", "hidden_layers", "content_dim", "feature_embedding_dim",
+                                        "gmf_dim"};
+  const std::string type = model.at("type").get<std::string>();
+  nlohmann::json arch{{"family", type}};
+  if (model.contains(type) && model[type].is_object()) {  // a family with its own settings section
+    for (const auto& [key, value] : model[type].items())
+      if (value.is_object() && value.contains("type")) arch[key] = model_architecture(value);  // routed parts
+    if (model[type].contains("factors")) arch["factors"] = model[type]["factors"];
+  } else {
+    for (const char* key : kNetworkShape)  // the networks keep their shape at model.*
+      if (model.contains(key)) arch[key] = model[key];
+  }
+  return arch;
 }
 
 }  // namespace hybridrec

@@ -64,4 +64,8 @@ struct ModelBundle {
                                              std::string* path = nullptr) const;
 };
 
+// The registry's notion of shape (config.json "architecture"): the family and, for
+// networks, the layer sizes; for factor models, the rank. A change is a MAJOR version.
+nlohmann::json model_architecture(const nlohmann::json& model_section);
+
 }  // namespace hybridrec

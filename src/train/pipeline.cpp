@@ -254,9 +254,14 @@ TrainResult run_training(const TrainRequest& request) {
   const nlohmann::json& config = request.config;
   const TrainingConfig tc = TrainingConfig::from_json(config);
   const std::string type = config.at("model").at("type").get<std::string>();
-  const ModelFamily& family = model_family(type);  // an unknown name fails here, before loading data
-  std::unique_ptr<Recommender> model = family.create(config);  // so does a bad family setting
-  const std::string cold_user_path = config.at("model").value("cold_user_path", std::string("auto"));
+  // --model auto: the family is chosen on validation (train/model_selection.h).
+  const bool automatic = type == "auto";
+  const ModelFamily* family = automatic ? nullptr : &model_family(type);  // an unknown name fails here, before loading data
+  std::unique_ptr<Recommender> model = automatic ? nullptr : family->create(config);  // so does a bad family setting
+  const bool baseline = family && family->baseline;
+  if (automatic && request.data_parallel)
+    throw ConfigError("--model auto runs in one process: choose a family for an mpirun job");
+  std::string cold_user_path = config.at("model").value("cold_user_path", std::string("auto"));
   if (cold_user_path != "auto" && cold_user_path != "content" && cold_user_path != "popularity")
     throw ConfigError("model.cold_user_path must be auto, content or popularity (got '" + cold_user_path + "')");
 
@@ -310,14 +315,14 @@ TrainResult run_training(const TrainRequest& request) {
     // The model's own fallback (users routing sends to popularity) follows its
     // recency setting; a baseline's is the plain popularity baseline.
     auto pop = weighted_item_popularity(dataset, split, PopularityWeights::from_config(config),
-                                        family.baseline ? 0.0 : tc.recency_half_life_days, shards);
+                                        baseline ? 0.0 : tc.recency_half_life_days, shards);
     bundle.popularity.assign(pop.begin(), pop.end());
   }
   const PopularityBaseline own_popularity = bundle.popularity_model();
 
   // Id dropout trains the content path on simulated new entities (cold twins);
   // only a model with a content path has one.
-  if (model->content_scoring() && ModelConfig::from_json(config.at("model")).id_dropout_rate > 0.0f)
+  if ((automatic || model->content_scoring()) && ModelConfig::from_json(config.at("model")).id_dropout_rate > 0.0f)
     builder.add_cold_twins(dataset, split, features);
   bundle.features = std::move(features);
   bundle.feature_builder = builder;
@@ -331,7 +336,39 @@ TrainResult run_training(const TrainRequest& request) {
   const bool has_validation = part_size(split.validation, shards) > 0;
 
   TrainResult result;
-  if (SgdTrainable* sgd = model->sgd_trainable()) {
+  if (automatic) {
+    if (!has_validation) throw ConfigError("--model auto chooses on the validation part, and this split has none "
+                                           "(set data.val_ratio > 0, or name a family with --model)");
+    // Families trained by the trainer get the same SGD path as a single run, in a
+    // folder of their own (their checkpoints must not mix).
+    std::map<std::string, TrainOutcome> outcomes;
+    const CandidateFit fit_any = [&](const SelectionCandidate& candidate, const TrainingContext& cctx) {
+      auto m = make_model(candidate.family, cctx.config);
+      if (SgdTrainable* sgd = m->sgd_trainable()) {
+        TrainRequest sub = request;
+        sub.out = request.out / "selection" / candidate.family;
+        sub.resume = false;
+        sub.on_epoch = nullptr;
+        sub.stop_after_epoch = nullptr;
+        const TrainingConfig ctc = TrainingConfig::from_json(cctx.config);
+        SgdSetup setup{sub, ctc, dataset, split, val_split, bundle, &own_popularity, val_options, shards, evaluates,
+                       root, progress};
+        outcomes[candidate.family] = train_by_sgd(*m, *sgd, cctx, setup);
+      } else {
+        m->fit(cctx);
+      }
+      return m;
+    };
+    const double budget = config.at("model").value("auto", nlohmann::json::object()).value("budget_minutes", 10.0) * 60.0;
+    AutoChoice choice = choose_model_automatically(auto_candidates(config, dataset), ctx, val_split, val_options,
+                                                   own_popularity, budget, progress, fit_any);
+    std::filesystem::remove_all(request.out / "selection");
+    model = std::move(choice.model);
+    bundle.config["model"] = choice.model_section;
+    bundle.config["selection"] = choice.record;
+    cold_user_path = bundle.cold_user_path();
+    if (auto it = outcomes.find(choice.family); it != outcomes.end()) result.outcome = it->second;
+  } else if (SgdTrainable* sgd = model->sgd_trainable()) {
     SgdSetup setup{request, tc, dataset, split, val_split, bundle, &own_popularity, val_options, shards, evaluates,
                    root, progress};
     result.outcome = train_by_sgd(*model, *sgd, ctx, setup);
@@ -352,7 +389,7 @@ TrainResult run_training(const TrainRequest& request) {
     }
   }
   // A model with a cold path of its own: keep it or rank new users by popularity.
-  if (!family.baseline && model->serves_cold_users()) {
+  if (!baseline && model->serves_cold_users()) {
     std::string path = cold_user_path;
     if (path == "auto")
       path = evaluates && has_validation  // sharded: every rank evaluates
