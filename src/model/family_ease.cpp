@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <type_traits>
 
 #include <Eigen/Cholesky>
 
@@ -32,6 +33,41 @@ std::string gigabytes(double bytes) {
   return text;
 }
 
+// P = (G + lambda I)^-1 by Cholesky in Scalar precision, then B = -P / diag(P)
+// column-wise with a zero diagonal. `gram` (double, lambda added) is released on
+// the way, so that at most G and P are alive at once. The column blocks of the
+// identity are solved in parallel (LLT::solveInPlace is const), one per thread.
+template <typename Scalar>
+void invert_to_weights(Eigen::MatrixXd& gram_double, int threads, RowMatrix& weights) {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  const Eigen::Index n = gram_double.rows();
+  Matrix gram;
+  if constexpr (std::is_same_v<Scalar, double>) {
+    gram.swap(gram_double);
+  } else {
+    gram = gram_double.cast<Scalar>();
+    gram_double.resize(0, 0);
+  }
+  Matrix inverse = Matrix::Identity(n, n);
+  {
+    EigenThreadsScope eigen_threads(threads);
+    Eigen::LLT<Eigen::Ref<Matrix>> llt(gram);  // factorises G in place
+    if (llt.info() != Eigen::Success) throw Error("ease: X^T X + lambda I is not positive definite");
+    const Eigen::Index block = std::max<Eigen::Index>(64, (n + threads - 1) / threads);
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (Eigen::Index start = 0; start < n; start += block) {
+      const Eigen::Index width = std::min(block, n - start);
+      llt.solveInPlace(inverse.middleCols(start, width));  // in place: no temporary beyond G and P
+    }
+  }
+  gram.resize(0, 0);
+  weights.resize(n, n);
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < n; ++j)
+      weights(i, j) = i == j ? 0.0f : static_cast<float>(-inverse(i, j) / inverse(j, j));
+}
+
 }  // namespace
 
 EaseRecommender::EaseRecommender(const nlohmann::json& config) {
@@ -47,21 +83,28 @@ EaseRecommender::EaseRecommender(const nlohmann::json& config) {
   lambda_relative_ = family_number(config, kFamily, "lambda_relative", lambda_relative_);
   if (lambda_relative_ <= 0) throw ConfigError("model.ease.lambda_relative must be positive");
   max_memory_gb_ = family_number(config, kFamily, "max_memory_gb", 0.0);
+  if (const nlohmann::json* precision = family_setting(config, kFamily, "precision")) {
+    const std::string name = precision->is_string() ? precision->get<std::string>() : "";
+    if (name != "float" && name != "double")
+      throw ConfigError("model.ease.precision must be float or double (got " + precision->dump() + ")");
+    single_precision_ = name == "float";
+  }
   if (max_memory_gb_ < 0) throw ConfigError("model.ease.max_memory_gb must be 0 (half the memory) or positive");
 }
 
-double EaseRecommender::fit_bytes(std::size_t num_items) {
+double EaseRecommender::fit_bytes(std::size_t num_items, bool single_precision) {
   const double n2 = static_cast<double>(num_items) * static_cast<double>(num_items);
-  // G (factorised in place) and P in double live together; B (float) replaces G.
-  return 16.0 * n2;
+  // double: G (factorised in place) and P live together, B (float) replaces G.
+  // float: G is summed in double and copied to float (8 + 4), then P and B (4 + 4).
+  return (single_precision ? 12.0 : 16.0) * n2;
 }
 
 void EaseRecommender::check_memory(std::size_t num_items) const {
   const double limit = max_memory_gb_ > 0 ? max_memory_gb_ * 1e9 : 0.5 * physical_memory_bytes();
-  const double need = fit_bytes(num_items);
+  const double need = fit_bytes(num_items, single_precision_);
   if (limit > 0 && need > limit)
     throw ConfigError("ease: a catalogue of " + std::to_string(num_items) + " items needs about " + gigabytes(need) +
-                      " for its dense item x item matrices (X^T X and its inverse in double), more than the " +
+                       " for its dense item x item matrices (X^T X and its inverse), more than the " +
                       gigabytes(limit) +
                       " allowed (model.ease.max_memory_gb; default half the physical memory). "
                       "Use ials or itemknn for a catalogue this large.");
@@ -89,28 +132,10 @@ void EaseRecommender::fit(const TrainingContext& context) {
   if (!(lambda_ > 0)) lambda_ = lambda_relative_;  // no training data: any ridge keeps G + lambda I invertible
   gram.diagonal().array() += lambda_;
 
-  // P = (G + lambda I)^-1 by Cholesky; the column blocks of the identity are
-  // solved in parallel (LLT::solve is const), each block by one thread.
-  Eigen::MatrixXd inverse = Eigen::MatrixXd::Identity(n, n);
-  {
-    EigenThreadsScope eigen_threads(threads_);
-    Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(gram);  // factorises G in place
-    if (llt.info() != Eigen::Success) throw Error("ease: X^T X + lambda I is not positive definite");
-    const Eigen::Index block = std::max<Eigen::Index>(64, (n + threads_ - 1) / threads_);
-#pragma omp parallel for schedule(static) num_threads(threads_)
-    for (Eigen::Index start = 0; start < n; start += block) {
-      const Eigen::Index width = std::min(block, n - start);
-      llt.solveInPlace(inverse.middleCols(start, width));  // in place: no temporary beyond G and P
-    }
-  }
-  gram.resize(0, 0);
-
-  // B = -P / diag(P) column-wise, zero diagonal: B(i, j) = -P(i, j) / P(j, j).
-  weights_.resize(n, n);
-#pragma omp parallel for schedule(static) num_threads(threads_)
-  for (Eigen::Index i = 0; i < n; ++i)
-    for (Eigen::Index j = 0; j < n; ++j)
-      weights_(i, j) = i == j ? 0.0f : static_cast<float>(-inverse(i, j) / inverse(j, j));
+  if (single_precision_)
+    invert_to_weights<float>(gram, threads_, weights_);
+  else
+    invert_to_weights<double>(gram, threads_, weights_);
 }
 
 void EaseRecommender::score_history(const SparseRowMatrix& history_row, float* out) const {

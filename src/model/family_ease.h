@@ -40,9 +40,9 @@ class EaseRecommender : public Recommender, public ItemSimilarity {
 
   const RowMatrix& weights() const { return weights_; }  // B
   double lambda() const { return lambda_; }                   // the lambda of the last fit
-  // Bytes the fit of a catalogue of `num_items` needs at its peak (G and P in
-  // double, B in float), from the count alone.
-  static double fit_bytes(std::size_t num_items);
+  // Bytes the fit of a catalogue of `num_items` needs at its peak, from the count
+  // alone (model.ease.precision: the inverse in float or double).
+  static double fit_bytes(std::size_t num_items, bool single_precision);
 
  private:
   void check_memory(std::size_t num_items) const;
@@ -51,6 +51,7 @@ class EaseRecommender : public Recommender, public ItemSimilarity {
   double lambda_setting_ = -1.0;  // < 0: auto (lambda_relative times the mean diagonal)
   double lambda_relative_ = 1.0;
   double max_memory_gb_ = 0.0;    // 0: half the physical memory
+  bool single_precision_ = true;  // model.ease.precision: float (default) or double
   int threads_ = 1;
 
   // Fitted state.

@@ -85,9 +85,9 @@ void IalsRecommender::solve_row_exact(const SparseRowMatrix& observations, std::
   Eigen::MatrixXf a = gram;
   a.diagonal().array() += static_cast<float>(reg);
   Eigen::VectorXf b = Eigen::VectorXf::Zero(d);
-  // sum_i c_i y_i y_i^T as one matrix product of the gathered rows scaled by
-  // sqrt(c_i) (Eigen's GEMM kernel: faster here than its rank update).
-  Eigen::MatrixXf scaled(count, d);
+  // sum_i c_i y_i y_i^T as one rank-k update (SYRK, the lower half only) of the
+  // gathered rows scaled by sqrt(c_i).
+  RowMatrix scaled(count, d);  // row-major: each gathered row is one contiguous write
   Eigen::Index k = 0;
   for (SparseRowMatrix::InnerIterator it(observations, row); it; ++it, ++k) {
     const float c = 1.0f + static_cast<float>(alpha_) * it.value();
@@ -95,7 +95,7 @@ void IalsRecommender::solve_row_exact(const SparseRowMatrix& observations, std::
     scaled.row(k) = std::sqrt(c) * y;
     b.noalias() += c * y.transpose();
   }
-  a.noalias() += scaled.transpose() * scaled;
+  a.selfadjointView<Eigen::Lower>().rankUpdate(scaled.transpose());
   solution = a.selfadjointView<Eigen::Lower>().llt().solve(b);
 }
 
