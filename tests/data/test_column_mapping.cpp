@@ -243,6 +243,7 @@ TEST(ColumnMapping, SplitColumnAndSplitFiles) {
   write(dir / "test.tsv", "1\t10\t4\t881250949\n");
   ValidationReport leak = validate_dataset(files.split_train, files);
   ASSERT_EQ(leak.counts["duplicate_row"], 1u) << leak.to_text();
+  EXPECT_FALSE(leak.ok());  // across parts it is leakage, an error (within a file only a warning)
   EXPECT_NE(leak.to_text().find("train.tsv:1"), std::string::npos) << leak.to_text();
 }
 
