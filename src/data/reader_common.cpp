@@ -179,12 +179,13 @@ RowParser::RowParser(const ColumnMap& columns) : columns_(columns) {
   cells_.has_value = value_column_ >= 0;
   cells_.has_timestamp = columns.has(ColumnRole::Time);
   cells_.has_part = columns.has(ColumnRole::Split);
-  cells_.user_field = columns.name_of(ColumnRole::User);
-  cells_.item_field = columns.name_of(ColumnRole::Item);
-  cells_.event_field = columns.name_of(ColumnRole::Event);
-  cells_.value_field = columns.name_of(cells_.value_is_weight ? ColumnRole::Weight : ColumnRole::Rating);
-  cells_.timestamp_field = columns.name_of(ColumnRole::Time);
-  cells_.part_field = columns.name_of(ColumnRole::Split);
+  cells_.user_field = columns_.name_of(ColumnRole::User);
+  cells_.item_field = columns_.name_of(ColumnRole::Item);
+  cells_.event_field = columns_.name_of(ColumnRole::Event);
+  // Views into the member copy: they live as long as the parser.
+  cells_.value_field = columns_.name_of(cells_.value_is_weight ? ColumnRole::Weight : ColumnRole::Rating);
+  cells_.timestamp_field = columns_.name_of(ColumnRole::Time);
+  cells_.part_field = columns_.name_of(ColumnRole::Split);
   // Without an event column every row is a rating when there are ratings, a view
   // otherwise (a weighted view for play counts).
   default_event_ = columns.has(ColumnRole::Rating) && !cells_.value_is_weight ? Event::Rating : Event::View;

@@ -93,6 +93,8 @@ void configure_sources(DatasetSources& src, const ColumnMap& columns, const Load
 class RowParser {
  public:
   explicit RowParser(const ColumnMap& columns);
+  RowParser(const RowParser&) = delete;  // cells_ holds views into columns_
+  RowParser& operator=(const RowParser&) = delete;
   template <class Cell>
   bool parse(Cell&& cell, const std::string& file, std::size_t line, RowErrorHandler& errors, RawInteraction& out) {
     cells_.user = cell(columns_[ColumnRole::User]);

@@ -99,7 +99,8 @@ class Collector : public InteractionSink {
     keys_.push_back({u, i, r.timestamp, r.event, static_cast<std::uint32_t>(files_.size() - 1), r.line});
   }
 
-  // Same user, item, event and timestamp twice: a logging or export bug.
+  // Same user, item, event and timestamp twice: a logging or export bug, reported
+  // as a warning.
   void report_duplicates() {
     std::sort(keys_.begin(), keys_.end(), [](const RowKey& a, const RowKey& b) {
       return a.tie() != b.tie() ? a.tie() < b.tie() : a.place() < b.place();
@@ -117,10 +118,15 @@ class Collector : public InteractionSink {
       const std::string& file = files_[row.file];
       std::string where = "line " + std::to_string(first.line);
       if (first.file != row.file) where = files_[first.file] + ":" + std::to_string(first.line);
-      report_.add({Severity::Error, file, row.line, "", "duplicate_row",
+      // A warning (issue #16): a repeated row is usually an export artefact (CiaoDVD has
+      // users rating a movie twice on one day under two reviews); the training
+      // positives count each (user, item) pair once anyway.
+      // The same row in two parts of a supplied split is leakage: an error.
+      const Severity severity = first.file != row.file ? Severity::Error : Severity::Warning;
+      report_.add({severity, file, row.line, "", "duplicate_row",
                    std::string(has_timestamps_ ? "same user, item, event and timestamp as "
                                                : "same user, item and event as ") + where});
-      report_.error_rows[file].insert(row.line);
+      if (severity == Severity::Error) report_.error_rows[file].insert(row.line);
     }
     report_.users = static_cast<std::size_t>(std::count(seen_users_.begin(), seen_users_.end(), true));
     report_.items = static_cast<std::size_t>(std::count(seen_items_.begin(), seen_items_.end(), true));

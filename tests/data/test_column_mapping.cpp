@@ -206,6 +206,26 @@ TEST(ColumnMapping, GzipJsonLinesWithAmazonKeys) {
   EXPECT_THROW(load_dataset(dir / "broken.jsonl", position), DataError);
 }
 
+TEST(ColumnMapping, GzipDelimitedFileReadsLikeThePlainOne) {
+  auto dir = testing::scratch_dir("gz");
+  const std::string text = "user_id;item_id;rating;timestamp\nu1;a;4;1700000000\nu2;b;5;1700000100\n";
+  write(dir / "log.csv", text);
+  write_gzip(dir / "log.csv.gz", text);
+  Dataset plain = load_dataset(dir / "log.csv"), packed = load_dataset(dir / "log.csv.gz");
+  ASSERT_EQ(packed.interactions.size(), 2u);
+  EXPECT_EQ(packed.interactions[1].timestamp, plain.interactions[1].timestamp);
+  EXPECT_FLOAT_EQ(packed.interactions[1].value, 5.0f);
+  EXPECT_TRUE(validate_dataset(dir / "log.csv.gz").ok());
+  // A truncated gzip stream is an error naming the file, not a silent short read.
+  std::string bytes;
+  {
+    std::ifstream in(dir / "log.csv.gz", std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  write(dir / "cut.csv.gz", bytes.substr(0, bytes.size() / 2));
+  EXPECT_THROW(load_dataset(dir / "cut.csv.gz"), DataError);
+}
+
 TEST(ColumnMapping, SplitColumnAndSplitFiles) {
   auto dir = testing::scratch_dir("supplied");
   write(dir / "log.csv", "user_id,item_id,timestamp,fold\nu1,a,1700000000,train\nu1,b,1700000001,test\n"
@@ -243,6 +263,7 @@ TEST(ColumnMapping, SplitColumnAndSplitFiles) {
   write(dir / "test.tsv", "1\t10\t4\t881250949\n");
   ValidationReport leak = validate_dataset(files.split_train, files);
   ASSERT_EQ(leak.counts["duplicate_row"], 1u) << leak.to_text();
+  EXPECT_FALSE(leak.ok());  // across parts it is leakage, an error (within a file only a warning)
   EXPECT_NE(leak.to_text().find("train.tsv:1"), std::string::npos) << leak.to_text();
 }
 

@@ -121,3 +121,43 @@ TEST(TrainRefusesInvalid, NoCommandOverwritesAnInputFile) {
 
 }  // namespace
 }  // namespace hybridrec
+
+namespace hybridrec {
+namespace {
+
+TEST(ColumnFlags, CliNamesColumnsByFlagsConfigKeysAndPositions) {
+  const auto dir = testing::scratch_dir("flags");
+  std::string rows = "visitor;product;when\n";
+  for (int u = 0; u < 8; ++u)
+    for (int i = 0; i < 4; ++i)
+      rows += "v" + std::to_string(u) + ";p" + std::to_string((u + i) % 6) + ";2021-0" + std::to_string(1 + i) + "-1" +
+              std::to_string(u) + "\n";
+  write(dir / "log.csv", rows);
+  std::string out;
+  // Unknown names: the error says which columns exist and how to name them.
+  EXPECT_EQ(run("validate --data '" + (dir / "log.csv").string() + "'", dir, out), 1) << out;
+  EXPECT_NE(out.find("the header has: visitor, product, when"), std::string::npos) << out;
+  EXPECT_EQ(run("validate --data '" + (dir / "log.csv").string() + "' --user-col visitor --item-col product --time-col when",
+                dir, out),
+            0)
+      << out;
+  // The same through the config keys, and recorded in the run for evaluate.
+  ASSERT_EQ(run("train --data '" + (dir / "log.csv").string() +
+                    "' --set data.columns.user=visitor --set data.columns.item=product --set data.columns.time=when "
+                    "--model popularity --no-track --quiet --out '" + (dir / "model").string() + "'",
+                dir, out),
+            0)
+      << out;
+  EXPECT_EQ(run("evaluate --model '" + (dir / "model").string() + "' --out '" + (dir / "eval.json").string() + "'", dir, out),
+            0)
+      << out;
+  // A headerless copy by position.
+  write(dir / "raw.csv", rows.substr(rows.find('\n') + 1));
+  EXPECT_EQ(run("validate --data '" + (dir / "raw.csv").string() + "' --columns user,item,time", dir, out), 0) << out;
+  EXPECT_NE(out.find("rows 32"), std::string::npos) << out;
+  EXPECT_EQ(run("validate --data '" + (dir / "raw.csv").string() + "' --user-col 1 --item-col 2 --time-col 3", dir, out), 0)
+      << out;
+}
+
+}  // namespace
+}  // namespace hybridrec

@@ -64,7 +64,7 @@ TEST(Validation, ReportsEveryIssueWithFileLineAndField) {
            {"rating_out_of_range", "interactions.csv", 5, "value", S::Error},
            {"bad_timestamp", "interactions.csv", 6, "timestamp", S::Error},
            {"impossible_timestamp", "interactions.csv", 7, "timestamp", S::Error},
-           {"duplicate_row", "interactions.csv", 8, "", S::Error},
+           {"duplicate_row", "interactions.csv", 8, "", S::Warning},  // issue #16: duplicates warn
            {"unknown_user", "interactions.csv", 9, "user_id", S::Warning},
            {"unknown_item", "interactions.csv", 10, "item_id", S::Warning},
            {"missing_field", "interactions.csv", 11, "item_id", S::Error},
@@ -82,8 +82,8 @@ TEST(Validation, ReportsEveryIssueWithFileLineAndField) {
   }
   EXPECT_EQ(r.counts.at("impossible_timestamp"), 2u);  // 1970 and 2100
   EXPECT_NE(find_issue(r, "duplicate_row")->message.find("line 2"), std::string::npos);
-  EXPECT_EQ(r.warnings, 2u);
-  EXPECT_EQ(r.errors, 12u);
+  EXPECT_EQ(r.warnings, 3u);  // unknown user, unknown item, the duplicate row
+  EXPECT_EQ(r.errors, 11u);
   EXPECT_FALSE(r.ok());
   // Rows that parsed are summarised; broken ones are not counted.
   EXPECT_EQ(r.rows, 7u);
