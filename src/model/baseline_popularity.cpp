@@ -47,7 +47,8 @@ std::vector<double> weighted_item_popularity(const Dataset& dataset, const Split
   const RecencyDecay decay(half_life_days, split.train_end_time);
   for (std::uint32_t index : split.train) {
     const Interaction& x = dataset.interactions[index];
-    popularity[x.item] += weights.of(x.event) * decay.at(x.timestamp);
+    // A weight column (play counts) counts each interaction by its confidence.
+    popularity[x.item] += weights.of(x.event) * interaction_confidence(dataset, x) * decay.at(x.timestamp);
   }
   if (shards) shards->sum(popularity);
   return popularity;
