@@ -20,10 +20,10 @@ std::vector<ModelFamily> build_table() {
   const auto no_grid = [](const nlohmann::json&, const Dataset&) { return std::vector<nlohmann::json>{}; };
   std::vector<ModelFamily> table;
   table.push_back({"hybrid", "neural network over id embeddings and user/item content features (serves new users)",
-                   false, [](const nlohmann::json& c) { return std::make_unique<NeuralRecommender>("hybrid", c); },
+                   false, [](const nlohmann::json& c) { return std::make_unique<NeuralRecommender>("hybrid", "hybrid", c); },
                    no_grid});
   table.push_back({"ncf", "neural collaborative filtering: id embeddings through an MLP", false,
-                   [](const nlohmann::json& c) { return std::make_unique<NeuralRecommender>("ncf", c); }, no_grid});
+                   [](const nlohmann::json& c) { return std::make_unique<NeuralRecommender>("ncf", "ncf", c); }, no_grid});
   table.push_back({"popularity", "the most popular items for everyone (weighted event counts)", true,
                    [](const nlohmann::json&) { return std::make_unique<PopularityBaseline>(); }, no_grid});
   table.push_back({"category", "popular items from the user's favourite categories", true,

@@ -52,7 +52,10 @@ EvalOptions eval_options(const nlohmann::json& config, const std::string& part, 
 std::vector<std::string> baseline_names(const nlohmann::json& config) {
   if (config.contains("evaluation") && config["evaluation"].contains("baselines"))
     return config["evaluation"]["baselines"].get<std::vector<std::string>>();
-  return {"popularity", "category", "random"};
+  std::vector<std::string> names;
+  for (const auto& family : model_families())
+    if (family.baseline) names.push_back(family.name);
+  return names;
 }
 
 // Sharded: over every shard (a collective).
