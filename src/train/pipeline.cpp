@@ -334,6 +334,10 @@ TrainResult run_training(const TrainRequest& request) {
 
   TrainResult result;
   if (SgdTrainable* sgd = model->sgd_trainable()) {
+    // The trainer's own selection is early stopping; a grid for an SGD family
+    // would need one training run per overlay (select_model with a trainer fit).
+    if (!family_grid(type, config, dataset).empty())
+      progress.log("note: the validation grid of an SGD-trained family is not searched here");
     SgdSetup setup{request, tc, dataset, split, val_split, bundle, &own_popularity, val_options, shards, evaluates,
                    root, progress};
     result.outcome = train_by_sgd(*model, *sgd, ctx, setup);
