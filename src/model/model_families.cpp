@@ -22,17 +22,17 @@ std::unique_ptr<Recommender> make_neumf(const nlohmann::json& config) {
   nlohmann::json c = config;
   auto& model = c["model"];
   if (model.value("gmf_dim", 0) == 0) model["gmf_dim"] = model.value("embedding_dim", 50);
-  return std::make_unique<NeuralRecommender>("neumf", c);
+  return std::make_unique<NeuralRecommender>("neumf", "ncf", c);
 }
 
 std::vector<ModelFamily> build_table() {
   const auto no_grid = [](const nlohmann::json&, const Dataset&) { return std::vector<nlohmann::json>{}; };
   std::vector<ModelFamily> table;
   table.push_back({"hybrid", "neural network over id embeddings and user/item content features (serves new users)",
-                   false, [](const nlohmann::json& c) { return std::make_unique<NeuralRecommender>("hybrid", c); },
+                   false, [](const nlohmann::json& c) { return std::make_unique<NeuralRecommender>("hybrid", "hybrid", c); },
                    no_grid});
   table.push_back({"ncf", "neural collaborative filtering: id embeddings through an MLP", false,
-                   [](const nlohmann::json& c) { return std::make_unique<NeuralRecommender>("ncf", c); }, no_grid});
+                   [](const nlohmann::json& c) { return std::make_unique<NeuralRecommender>("ncf", "ncf", c); }, no_grid});
   table.push_back({"neumf", "NeuMF: ncf's MLP fused with a GMF (element-wise product) branch", false, make_neumf,
                    no_grid});
   table.push_back({"ease", "EASE: closed-form item-item ridge regression (dense item x item matrix)", false,

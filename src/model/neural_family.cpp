@@ -29,17 +29,17 @@ std::map<int, const NamedTensor*> mlp_tensors(const std::vector<NamedTensor>& st
   return out;
 }
 
-ModelConfig layout_for(const std::string& family, const nlohmann::json& config) {
+ModelConfig with_layout(const std::string& layout, const nlohmann::json& config) {
   const nlohmann::json model = config.is_object() && config.contains("model") ? config["model"] : nlohmann::json::object();
   ModelConfig c = ModelConfig::from_json(model);
-  c.type = family == "hybrid" ? "hybrid" : "ncf";
+  c.type = layout;
   return c;
 }
 
 }  // namespace
 
-NeuralRecommender::NeuralRecommender(std::string family, const nlohmann::json& config)
-    : family_(std::move(family)), config_(layout_for(family_, config)) {}
+NeuralRecommender::NeuralRecommender(std::string family, const std::string& layout, const nlohmann::json& config)
+    : family_(std::move(family)), config_(with_layout(layout, config)) {}
 
 void NeuralRecommender::fit(const TrainingContext&) {
   throw Error("model family '" + family_ +
@@ -59,10 +59,10 @@ const Network& NeuralRecommender::network() const {
 
 void NeuralRecommender::create_network(const TrainingContext& context) {
   if (!context.dataset) throw Error("model family '" + family_ + "': create_network needs a dataset");
-  if (config_.type == "hybrid" && !context.features)
+  if (content_branch() && !context.features)
     throw Error("model family '" + family_ + "' needs the content features (TrainingContext::features)");
   network_ = Network::create(config_, context.dataset->num_users(), context.dataset->num_items(),
-                             config_.type == "hybrid" ? context.features : nullptr, context.seed);
+                             content_branch() ? context.features : nullptr, context.seed);
   network_->set_threads(context.threads);
   std::lock_guard lock(linearisation_mutex_);
   linearisation_.reset();
@@ -89,7 +89,7 @@ void NeuralRecommender::score_items(std::uint32_t user, std::span<const std::uin
 bool NeuralRecommender::serves_cold_users() const { return network_ && network_->serves_cold_users(); }
 
 const ContentScoring* NeuralRecommender::content_scoring() const {
-  return config_.type == "hybrid" ? this : nullptr;
+  return content_branch() ? this : nullptr;
 }
 
 void NeuralRecommender::set_threads(int threads) {
@@ -110,11 +110,11 @@ void NeuralRecommender::load(const std::filesystem::path& dir, const LoadContext
   const auto file = dir / "model.safetensors";
   if (!std::filesystem::exists(file))
     throw DataError(file.string(), 0, "", "model artifact missing (is this a folder written by 'hybridrec train'?)");
-  if (config_.type == "hybrid" && (!context.features || context.features->users.size() == 0))
+  if (content_branch() && (!context.features || context.features->users.size() == 0))
     throw DataError((dir / "features.safetensors").string(), 0, "",
                     "the hybrid model needs its feature tables (features.safetensors)");
   network_ = Network::create(config_, context.num_users, context.num_items,
-                             config_.type == "hybrid" ? context.features : nullptr, 0);
+                             content_branch() ? context.features : nullptr, 0);
   network_->load_state_dict(load_safetensors(file));
   if (context.user_items) {
     // Users and items without training data use the unknown rows (hybrid).

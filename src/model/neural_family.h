@@ -29,10 +29,11 @@ namespace hybridrec {
 
 class NeuralRecommender final : public Recommender, public SgdTrainable, public ContentScoring, public ItemVectors {
  public:
-  // family: the table's name (ncf, hybrid, neumf); the layout (ModelConfig::type)
-  // is "hybrid" for hybrid and "ncf" otherwise. Settings from config["model"];
-  // throws ConfigError for a bad one.
-  NeuralRecommender(std::string family, const nlohmann::json& config);
+  // family: the table's name (ncf, hybrid, neumf); layout: the network layout
+  // (ModelConfig::type: "hybrid" with content branches, "ncf" without), given by
+  // the family's table row. Settings from config["model"]; throws ConfigError for
+  // a bad one.
+  NeuralRecommender(std::string family, const std::string& layout, const nlohmann::json& config);
 
   std::string type() const override { return family_; }
   void fit(const TrainingContext& context) override;  // throws: see the header comment
@@ -75,6 +76,8 @@ class NeuralRecommender final : public Recommender, public SgdTrainable, public 
   // once from the parameters after training or loading.
   struct Linearisation;
   std::shared_ptr<const Linearisation> linearisation() const;
+  // The layout with content branches: it needs features and scores new users.
+  bool content_branch() const { return config_.type == "hybrid"; }
 
   std::string family_;
   ModelConfig config_;

@@ -79,7 +79,11 @@ SelectionOutcome select_model(const std::vector<SelectionCandidate>& candidates,
     }
     const auto& candidate = candidates[c];
     TrainingContext ctx = context;
-    merge_config(ctx.config, candidate.overlay);
+    if (candidate.overlay.is_object())
+      merge_config(ctx.config, candidate.overlay);
+    else if (!candidate.overlay.is_null())  // null: `{}` in C++ braces, no overlay
+      throw ConfigError("model selection: the overlay of candidate " + candidate.family +
+                        " must be a mapping, got " + candidate.overlay.dump());
     if (ctx.config.contains("model")) ctx.config["model"]["type"] = candidate.family;
     const auto t0 = std::chrono::steady_clock::now();
     std::unique_ptr<Recommender> model;

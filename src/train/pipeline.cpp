@@ -53,7 +53,10 @@ EvalOptions eval_options(const nlohmann::json& config, const std::string& part, 
 std::vector<std::string> baseline_names(const nlohmann::json& config) {
   if (config.contains("evaluation") && config["evaluation"].contains("baselines"))
     return config["evaluation"]["baselines"].get<std::vector<std::string>>();
-  return {"popularity", "category", "random"};
+  std::vector<std::string> names;
+  for (const auto& family : model_families())
+    if (family.baseline) names.push_back(family.name);
+  return names;
 }
 
 // Sharded: over every shard (a collective).
@@ -369,6 +372,10 @@ TrainResult run_training(const TrainRequest& request) {
     cold_user_path = bundle.cold_user_path();
     if (auto it = outcomes.find(choice.family); it != outcomes.end()) result.outcome = it->second;
   } else if (SgdTrainable* sgd = model->sgd_trainable()) {
+    // The trainer's own selection is early stopping; a grid for an SGD family
+    // would need one training run per overlay (select_model with a trainer fit).
+    if (!family_grid(type, config, dataset).empty())
+      progress.log("note: the validation grid of an SGD-trained family is not searched here");
     SgdSetup setup{request, tc, dataset, split, val_split, bundle, &own_popularity, val_options, shards, evaluates,
                    root, progress};
     result.outcome = train_by_sgd(*model, *sgd, ctx, setup);

@@ -111,6 +111,24 @@ TEST(Mmr, ZeroDiversityKeepsTheModelOrderAndHighDiversitySpreadsTheList) {
   EXPECT_LT(intra_list_similarity(diverse, unit), intra_list_similarity(plain, unit));
 }
 
+// A family without item vectors (ease, itemknn) diversifies with its learned
+// item-item similarity: the same re-ranking through a similarity function.
+TEST(Mmr, ALearnedSimilarityDiversifiesLikeEmbeddings) {
+  const ItemSimilarityFn same_cluster = [](std::uint32_t a, std::uint32_t b) {
+    return (a < 6) == (b < 6) ? 0.9f : 0.0f;
+  };
+  std::vector<ScoredItem> candidates;
+  for (std::uint32_t i = 0; i < 12; ++i) candidates.push_back({i, 1.0f - 0.01f * static_cast<float>(i)});
+  auto plain = mmr_rerank(candidates, 4, 0.0, same_cluster);
+  for (std::uint32_t i = 0; i < 4; ++i) EXPECT_EQ(plain[i].item, i);
+  auto diverse = mmr_rerank(candidates, 4, 0.7, same_cluster);
+  EXPECT_EQ(diverse[0].item, 0u);
+  EXPECT_GE(diverse[1].item, 6u);
+  // No similarity at all: MMR keeps the model's order.
+  auto none = mmr_rerank(candidates, 4, 0.7, ItemSimilarityFn{});
+  for (std::uint32_t i = 0; i < 4; ++i) EXPECT_EQ(none[i].item, i);
+}
+
 TEST(RequestParsing, RejectsEveryMalformedParameterWithANamedReason) {
   auto status_of = [](const QueryParams& p, const std::string& user = "u1") -> std::string {
     try {

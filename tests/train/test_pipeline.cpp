@@ -122,6 +122,25 @@ TEST(Pipeline, SavedModelLoadsAndServesKnownAndNewUsers) {
   EXPECT_EQ(fresh.size(), 5u);
 }
 
+// Loading never reads the training data: a baseline saves its fitted state too.
+TEST(Pipeline, ABaselineLoadsWithoutItsTrainingData) {
+  auto dir = small_shop("baseline_alone");
+  run_training(small_request(dir, "category", 1));
+  const ModelBundle before = ModelBundle::load(dir / "model");
+  std::uint32_t user = 0;
+  while (before.seen[user].empty()) ++user;
+  const auto expected = before.recommend(user, 10);
+  std::filesystem::remove_all(dir / "shop");
+  const ModelBundle after = ModelBundle::load(dir / "model");
+  EXPECT_EQ(after.recommender->type(), "category");
+  const auto got = after.recommend(user, 10);
+  ASSERT_EQ(got.size(), expected.size());
+  for (std::size_t r = 0; r < got.size(); ++r) {
+    EXPECT_EQ(got[r].item, expected[r].item);
+    EXPECT_EQ(got[r].score, expected[r].score);
+  }
+}
+
 TEST(Pipeline, CorruptModelFileIsReportedByName) {
   auto dir = small_shop("corrupt");
   run_training(small_request(dir, "ncf", 1));
