@@ -95,7 +95,9 @@ void ModelBundle::save(const std::filesystem::path& dir) const {
 
 ModelBundle ModelBundle::load(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir)) throw Error("model folder not found: " + dir.string());
-  for (const char* f : {"config.json", "user_id_map.json", "item_id_map.json", "serving.safetensors", "model.safetensors"})
+  // The family's own files (model.safetensors, a routed model's part folders) are
+  // checked, by name, by its load().
+  for (const char* f : {"config.json", "user_id_map.json", "item_id_map.json", "serving.safetensors"})
     require_file(dir, f);
   ModelBundle b;
   b.config = read_json(dir / "config.json");
