@@ -148,7 +148,7 @@ void register_train(CLI::App& app) {
     if (!args->quiet) {
       std::cout << format_metrics_table(result.report);
       std::cout << fmt::format("\nmodel {} trained in {:.1f}s ({} epochs, best epoch {}, stop: {}); artifacts in {}\n",
-                               config["model"]["type"].get<std::string>(), result.seconds, result.outcome.epochs_run,
+                               result.family, result.seconds, result.outcome.epochs_run,
                                result.outcome.best_epoch, result.outcome.stop_reason, args->out);
     }
     if (!tracked.run_id.empty()) std::cout << "run " << tracked.run_id << " logged in " << args->tracking.workspace.string() << "\n";

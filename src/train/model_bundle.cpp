@@ -124,14 +124,18 @@ ModelBundle ModelBundle::load(const std::filesystem::path& dir) {
   }
 
   b.recommender = make_model(b.type(), b.config);
-  LoadContext context;
-  context.config = &b.config;
-  context.num_users = b.users.size();
-  context.num_items = b.items.size();
-  context.features = &b.features;
-  context.user_items = &b.seen;
-  b.recommender->load(dir, context);
+  b.recommender->load(dir, b.load_context());
   return b;
+}
+
+LoadContext ModelBundle::load_context() const {
+  LoadContext context;
+  context.config = &config;
+  context.num_users = users.size();
+  context.num_items = items.size();
+  context.features = &features;
+  context.user_items = &seen;
+  return context;
 }
 
 std::string ModelBundle::cold_user_path() const {

@@ -50,6 +50,8 @@ struct ModelBundle {
   // Loads and checks every file; errors name the folder and the file. The model
   // comes from make_model(type) + load(dir): never from the training data.
   static ModelBundle load(const std::filesystem::path& dir);
+  // What a family's load() gets from this bundle (it points into the bundle).
+  LoadContext load_context() const;
   // Writes everything but metrics.json and training_history.json (the pipeline
   // writes those when they exist).
   void save(const std::filesystem::path& dir) const;

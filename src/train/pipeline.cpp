@@ -405,6 +405,7 @@ TrainResult run_training(const TrainRequest& request) {
     bundle.config["model"]["cold_user_path"] = path;
   }
   bundle.recommender = std::move(model);
+  result.family = bundle.type();
   const Recommender& evaluated = *bundle.recommender;
   result.history = result.outcome.history;
   if (!evaluates) return result;  // rank 0 evaluates, saves and reports

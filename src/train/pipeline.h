@@ -41,6 +41,7 @@ struct TrainRequest {
 };
 
 struct TrainResult {
+  std::string family;      // the trained family (what --model auto chose)
   nlohmann::json report;   // metrics.json: the specification's result format
   nlohmann::json history;  // training_history.json
   nlohmann::json data_summary;  // counts, time range, split statistics

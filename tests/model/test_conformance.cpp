@@ -187,13 +187,7 @@ TEST_P(Conformance, SaveThenLoadGivesTheSameScores) {
   const fs::path own = shop_root() / (GetParam() + "_own");
   b.recommender->save(own);
   auto model = make_model(GetParam(), b.config);
-  LoadContext context;
-  context.config = &b.config;
-  context.num_users = b.users.size();
-  context.num_items = b.items.size();
-  context.features = &b.features;
-  context.user_items = &b.seen;
-  model->load(own, context);
+  model->load(own, b.load_context());
   EXPECT_EQ(all_scores(*b.recommender, users), all_scores(*model, users));
 }
 
