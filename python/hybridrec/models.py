@@ -26,6 +26,9 @@ def _mlp(input_dim, hidden_layers, dropout_rate, extra_output_inputs=0):
     return nn.Sequential(*layers)
 
 
+GMF_INIT_STD = 0.01
+
+
 class _GmfBranch:
     """NeuMF's fusion (He et al., 2017): with gmf_dim > 0 the model holds a second
     pair of id embeddings (mf_user_embedding, mf_item_embedding) whose element-wise
@@ -37,6 +40,11 @@ class _GmfBranch:
         if gmf_dim > 0:
             self.mf_user_embedding = nn.Embedding(user_rows, gmf_dim)
             self.mf_item_embedding = nn.Embedding(item_rows, gmf_dim)
+            # NeuMF's N(0, 0.01), not nn.Embedding's N(0, 1): the product feeds the
+            # output directly, and unit-variance rows give untrained items large
+            # random scores. The C++ engine initialises the same way.
+            nn.init.normal_(self.mf_user_embedding.weight, std=GMF_INIT_STD)
+            nn.init.normal_(self.mf_item_embedding.weight, std=GMF_INIT_STD)
 
     def _fuse(self, x, user_ids, item_ids):
         if self.gmf_dim == 0:

@@ -47,6 +47,18 @@ CHECK_REL, CHECK_ABS = 1e-6, 1e-7
 
 
 def make_model(kind, seed, gmf_dim=0):
+    model = _make_model(kind, seed, gmf_dim)
+    if gmf_dim > 0:
+        # Unit-variance GMF rows instead of NeuMF's N(0, 0.01) start: the branch's
+        # logits and gradients must be large enough for the C++ test's tolerance to
+        # see a mistake in them.
+        with torch.no_grad():
+            model.mf_user_embedding.weight.normal_()
+            model.mf_item_embedding.weight.normal_()
+    return model
+
+
+def _make_model(kind, seed, gmf_dim):
     torch.manual_seed(seed)
     if kind == "ncf":
         return NeuralCollaborativeFiltering(NUM_USERS, NUM_ITEMS, EMBEDDING_DIM, HIDDEN, dropout_rate=0.0,

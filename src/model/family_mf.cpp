@@ -29,7 +29,9 @@ namespace hybridrec {
 
 namespace {
 
-constexpr std::size_t kBatchPerThread = 512;  // item updates lag at most one batch
+// Item updates lag at most one batch; each batch ends in a barrier, which costs
+// far more than the samples on a loaded machine, so batches are not small.
+constexpr std::size_t kBatchPerThread = 2048;
 
 // p . q with a fixed summation order (16 lanes, then the lanes in order), so
 // score_all and score_pairs give bit-identical scores and the compiler may still
@@ -86,8 +88,8 @@ MfSettings MfSettings::from_config(const nlohmann::json& config) {
   s.epochs = setting(section, "epochs", s.epochs);
   if (section.contains("seed") && !section["seed"].is_null()) s.seed = setting<std::uint64_t>(section, "seed", 0);
   if (s.factors <= 0) throw ConfigError("model.mf.factors must be positive (got " + std::to_string(s.factors) + ")");
-  if (!(s.learning_rate > 0.0f)) throw ConfigError("model.mf.learning_rate must be positive");
-  if (!(s.regularization >= 0.0f)) throw ConfigError("model.mf.regularization must be >= 0");
+  if (!(s.learning_rate > 0.0)) throw ConfigError("model.mf.learning_rate must be positive");
+  if (!(s.regularization >= 0.0)) throw ConfigError("model.mf.regularization must be >= 0");
   if (s.epochs < 0) throw ConfigError("model.mf.epochs must be >= 0");
   return s;
 }
@@ -121,7 +123,7 @@ void MfRecommender::fit(const TrainingContext& context) {
   for (auto& g : item_grads) g.reset(num_items_, D);
   std::vector<double> thread_loss(static_cast<std::size_t>(T));
   std::vector<std::size_t> order;
-  const float lr = settings_.learning_rate, reg = settings_.regularization;
+  const auto lr = static_cast<float>(settings_.learning_rate), reg = static_cast<float>(settings_.regularization);
   epoch_losses_.clear();
 
   for (int epoch = 0; epoch < settings_.epochs; ++epoch) {
@@ -302,11 +304,11 @@ std::vector<nlohmann::json> mf_grid(const nlohmann::json& config, const Dataset&
   // configured values are always among the points tried.
   const MfSettings base = MfSettings::from_config(config);
   std::vector<int> epochs = {base.epochs / 2, base.epochs, base.epochs * 2};
-  std::vector<float> regs = {base.regularization, base.regularization * 0.1f};
+  std::vector<double> regs = {base.regularization, base.regularization * 0.1};
   std::vector<nlohmann::json> grid;
   for (int e : epochs) {
     if (e <= 0) continue;
-    for (float r : regs) grid.push_back({{"model", {{"mf", {{"epochs", e}, {"regularization", r}}}}}});
+    for (double r : regs) grid.push_back({{"model", {{"mf", {{"epochs", e}, {"regularization", r}}}}}});
   }
   return grid;
 }

@@ -14,6 +14,8 @@
 namespace hybridrec {
 
 namespace {
+constexpr float kGmfInitStd = 0.01f;  // python/hybridrec/models.py: GMF_INIT_STD
+
 std::string shape_text(const std::vector<std::int64_t>& shape) {
   std::string s = "[";
   for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
@@ -148,12 +150,18 @@ int FusionNetwork::add_parameter(const std::string& name, std::vector<std::int64
 }
 
 // PyTorch defaults: Embedding N(0, 1); Linear weight and bias U(-1/sqrt(in), 1/sqrt(in)).
+// The GMF tables start at N(0, 0.01) as in NeuMF (He et al. 2017): their product
+// goes straight to the output, so unit-variance rows would give every rarely
+// trained item a large random score (measured: NDCG@10 0.41 -> 0.27 on MovieLens
+// 100K's per-user protocol).
 void FusionNetwork::initialise(std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (Parameter& p : params_) {
     if (p.embedding) {
-      for (float& x : p.value) x = normal(rng);
+      const int index = static_cast<int>(&p - params_.data());
+      const float scale = index == gmf_embedding_[0] || index == gmf_embedding_[1] ? kGmfInitStd : 1.0f;
+      for (float& x : p.value) x = scale * normal(rng);
       continue;
     }
     const bool is_bias = p.shape.size() == 1;

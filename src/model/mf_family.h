@@ -17,8 +17,8 @@ namespace hybridrec {
 
 struct MfSettings {
   int factors = 64;
-  float learning_rate = 0.05f;   // plain SGD step
-  float regularization = 0.01f;  // L2 on every row a sample touches (factors and bias)
+  double learning_rate = 0.05;   // plain SGD step
+  double regularization = 0.01;  // L2 on every row a sample touches (factors and bias)
   int epochs = 50;               // one epoch = one (positive, sampled negative) triple per training positive
   std::optional<std::uint64_t> seed;  // null: the run's seed (training.seed)
   // Reads config["model"]["mf"]; throws ConfigError naming the key.

@@ -210,7 +210,7 @@ TEST(MfFamily, BadSettingsNameTheirKeyAndTheGridCoversTheConfiguredValues) {
   for (const auto& overlay : grid) {
     const auto& mf = overlay.at("model").at("mf");
     epochs.insert(mf.at("epochs").get<int>());
-    configured |= mf.at("epochs") == 40 && std::abs(mf.at("regularization").get<float>() - 0.01f) < 1e-9f;
+    configured |= mf.at("epochs") == 40 && mf.at("regularization").get<double>() == 0.01;
     make_mf(overlay);  // every point is a valid configuration
   }
   EXPECT_TRUE(configured);

@@ -233,6 +233,23 @@ TEST_P(PlantedProblem, CandidateStagePartsScoreAsScoreAll) {
 
 INSTANTIATE_TEST_SUITE_P(Models, PlantedProblem, ::testing::Values("ncf", "hybrid", "neumf", "hybrid_gmf"));
 
+TEST(GmfBranch, TablesStartSmallAsInNeuMF) {
+  // N(0, 0.01) for the GMF tables (an untrained item must not get a large random
+  // GMF score); the MLP's id tables keep PyTorch's N(0, 1).
+  const FeatureSet f = group_features();
+  auto net = make("neumf", f);
+  for (const auto& t : net->state_dict()) {
+    if (t.name != "mf_item_embedding.weight" && t.name != "item_embedding.weight") continue;
+    double sum2 = 0;
+    for (float x : t.data) sum2 += static_cast<double>(x) * x;
+    const double std = std::sqrt(sum2 / static_cast<double>(t.data.size()));
+    if (t.name == "mf_item_embedding.weight")
+      EXPECT_NEAR(std, 0.01, 0.002) << t.name;
+    else
+      EXPECT_NEAR(std, 1.0, 0.2) << t.name;
+  }
+}
+
 TEST(GmfBranch, UnknownRowsAreTheMeanAndShardingIsRefused) {
   const FeatureSet f = group_features();
   auto net = make("hybrid_gmf", f);
