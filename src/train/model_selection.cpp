@@ -70,6 +70,7 @@ SelectionOutcome select_model(const std::vector<SelectionCandidate>& candidates,
   outcome.record = {{"metric", kMetric}, {"part", "validation"}, {"budget_seconds", budget_seconds},
                     {"candidates", nlohmann::json::array()}, {"skipped", 0}};
   double best = -1.0;
+  std::string first_refusal;
   for (std::size_t c = 0; c < candidates.size(); ++c) {
     if (c > 0 && budget_seconds > 0 && elapsed() > budget_seconds) {
       outcome.record["skipped"] = candidates.size() - c;
@@ -98,6 +99,7 @@ SelectionOutcome select_model(const std::vector<SelectionCandidate>& candidates,
       // A family that refuses this data (before allocating) leaves the others to
       // choose from; with a single candidate the refusal is the answer.
       if (candidates.size() == 1) throw;
+      if (first_refusal.empty()) first_refusal = e.what();
       outcome.record["candidates"].push_back(
           {{"family", candidate.family}, {"overlay", candidate.overlay}, {"refused", e.what()}});
       progress.log(fmt::format("selection  {:<12} refused: {}", candidate.family, e.what()));
@@ -160,7 +162,9 @@ SelectionOutcome select_model(const std::vector<SelectionCandidate>& candidates,
       outcome.other_configs.erase(p);
     }
   }
-  if (!outcome.model) throw Error("model selection: every candidate was refused (see the messages above)");
+  // Every candidate refused the data: that refusal is the answer (a catalogue too
+  // large for ease refuses each point of its grid the same way).
+  if (!outcome.model) throw ConfigError(first_refusal);
   outcome.record["chosen"] = {{"family", candidates[outcome.chosen].family},
                               {"overlay", candidates[outcome.chosen].overlay}, {kMetric, best}};
   progress.log(fmt::format("selection: chose {} {} ({} {:.4f} on validation)", candidates[outcome.chosen].family,

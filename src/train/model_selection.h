@@ -61,7 +61,7 @@ using CandidateFit = std::function<std::unique_ptr<Recommender>(const SelectionC
 // with and without training history (SelectionOutcome::history / new_users).
 // A candidate whose family refuses the data (ConfigError from its fit, e.g. a
 // catalogue too large for ease) is recorded as refused when others remain.
-// Throws Error when the list is empty or nothing could be fitted.
+// Throws Error when the list is empty, and the first refusal when every candidate refused.
 SelectionOutcome select_model(const std::vector<SelectionCandidate>& candidates, const TrainingContext& context,
                               const Split& validation, const EvalOptions& options, const Recommender* fallback,
                               double budget_seconds, Progress& progress, const CandidateFit& fit = {},

@@ -7,6 +7,8 @@
 #include "core/error.h"
 #include "generated_shop.h"
 #include "model/family_routed.h"
+#include "store/model_dir.h"
+#include "store/workspace.h"
 #include "test_support.h"
 #include "train/config.h"
 #include "train/model_bundle.h"
@@ -105,4 +107,56 @@ TEST(RoutedModel, SendsUsersWithHistoryToOnePartAndNewUsersToTheOther) {
     part->score_all(std::span<const std::uint32_t>(&user, 1), expected.data());
     EXPECT_EQ(whole, expected) << "user " << user;
   }
+}
+
+TEST(ModelFamilies, ARegistryFamilyChangeIsAMajorVersionAndRetuningIsNot) {
+  const auto dir = shop("family_versions");
+  auto train = [&](const std::string& family, const std::string& out, double lambda_relative) {
+    TrainRequest r = auto_request(dir, {"ease"});
+    r.config["model"]["type"] = family;
+    r.config["model"]["ease"]["lambda"] = 10.0 * lambda_relative;
+    r.out = dir / out;
+    run_training(r);
+    return r.out;
+  };
+  auto ws = store::Workspace::open(dir / "workspace");
+  const auto first = ws.registry().register_model(store::register_request_from_model_dir(train("ease", "a", 1.0)));
+  EXPECT_EQ(first.model_type, "ease");
+  const auto retuned = store::register_request_from_model_dir(train("ease", "b", 4.0));
+  EXPECT_NE(ws.registry().propose_version(retuned.architecture, retuned.features).bump, "major")
+      << "a new lambda is retuning, not a new architecture";
+  const auto other = store::register_request_from_model_dir(train("itemknn", "c", 1.0));
+  EXPECT_EQ(ws.registry().propose_version(other.architecture, other.features).bump, "major");
+}
+
+TEST(ModelFamilies, BadFamilySettingsAreRefusedBeforeTheDataIsRead) {
+  const auto dir = shop("family_bad_settings");
+  TrainRequest r = auto_request(dir, {"ease"});
+  r.data = dir / "no-such-data";  // never reached: the settings fail first
+  r.config["model"]["type"] = "ease";
+  r.config["model"]["ease"]["lambda"] = -1;
+  EXPECT_THROW(run_training(r), ConfigError);
+  r.config["model"]["type"] = "no_such_family";
+  try {
+    run_training(r);
+    FAIL() << "an unknown family must be refused";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("ease"), std::string::npos) << "the message lists the families: " << e.what();
+  }
+}
+
+TEST(ModelFamilies, ACatalogueTooLargeForEaseIsRefusedWithTheSizeAndAnAlternative) {
+  const auto dir = shop("ease_too_big");
+  TrainRequest r = auto_request(dir, {"ease"});
+  r.config["model"]["type"] = "ease";
+  r.config["model"]["ease"]["max_memory_gb"] = 1e-6;  // about 1 KB: the 120-item shop needs more
+  try {
+    run_training(r);
+    FAIL() << "ease must refuse a catalogue over its memory limit";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("ials"), std::string::npos) << message;
+    EXPECT_NE(message.find("120"), std::string::npos) << "names the catalogue size: " << message;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "model" / "config.json"));
 }
