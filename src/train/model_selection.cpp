@@ -29,7 +29,10 @@ std::vector<SelectionCandidate> auto_candidates(const nlohmann::json& config, co
   const auto& model = config.at("model");
   if (model.contains("auto") && model["auto"].contains("families"))
     families = model["auto"]["families"].get<std::vector<std::string>>();
-  std::vector<SelectionCandidate> out;
+  // Round robin over the families, each grid from its middle outwards: when the
+  // budget runs out (a dense ease on a large catalogue takes minutes a fit), every
+  // family has had its most typical setting tried, not only the first family's grid.
+  std::vector<std::vector<SelectionCandidate>> grids;
   for (const auto& name : families) {
     const ModelFamily& family = model_family(name);  // throws for an unknown name
     if (family.baseline || name == "routed")
@@ -37,7 +40,20 @@ std::vector<SelectionCandidate> auto_candidates(const nlohmann::json& config, co
                         "routed pairs are built by auto itself)");
     auto grid = family_grid(name, config, dataset);
     if (grid.empty()) grid.push_back({name, nlohmann::json::object()});
-    out.insert(out.end(), grid.begin(), grid.end());
+    std::vector<SelectionCandidate> ordered;
+    const std::size_t mid = grid.size() / 2;
+    for (std::size_t step = 0; ordered.size() < grid.size(); ++step) {
+      if (mid + step < grid.size()) ordered.push_back(grid[mid + step]);
+      if (step > 0 && step <= mid) ordered.push_back(grid[mid - step]);
+    }
+    grids.push_back(std::move(ordered));
+  }
+  std::vector<SelectionCandidate> out;
+  for (std::size_t round = 0;; ++round) {
+    bool any = false;
+    for (const auto& grid : grids)
+      if (round < grid.size()) out.push_back(grid[round]), any = true;
+    if (!any) break;
   }
   if (out.empty()) throw ConfigError("model.auto.families is empty");
   return out;

@@ -67,9 +67,10 @@ SelectionOutcome select_model(const std::vector<SelectionCandidate>& candidates,
                               double budget_seconds, Progress& progress, const CandidateFit& fit = {},
                               bool by_segment = false);
 
-// `--model auto`'s candidates: every family of model.auto.families in that order
-// (cheapest first), each with its validation grid (one default candidate when it
-// has none). Throws ConfigError for an unknown or baseline family.
+// `--model auto`'s candidates: the families of model.auto.families (cheapest first),
+// each with its validation grid (one default candidate when it has none), taken
+// round robin with each grid from its middle outwards, so a spent budget still
+// leaves every family tried. Throws ConfigError for an unknown or baseline family.
 std::vector<SelectionCandidate> auto_candidates(const nlohmann::json& config, const Dataset& dataset);
 
 // A family's grid as candidates (ModelFamily::grid on this configuration and data).

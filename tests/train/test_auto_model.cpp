@@ -12,6 +12,7 @@
 #include "test_support.h"
 #include "train/config.h"
 #include "train/model_bundle.h"
+#include "train/model_selection.h"
 #include "train/pipeline.h"
 
 using namespace hybridrec;
@@ -159,4 +160,24 @@ TEST(ModelFamilies, ACatalogueTooLargeForEaseIsRefusedWithTheSizeAndAnAlternativ
     EXPECT_NE(message.find("120"), std::string::npos) << "names the catalogue size: " << message;
   }
   EXPECT_FALSE(std::filesystem::exists(dir / "model" / "config.json"));
+}
+
+TEST(AutoModel, CandidatesGoRoundRobinOverTheFamiliesFromEachGridsMiddle) {
+  nlohmann::json config = default_config();
+  config["model"]["auto"]["families"] = {"ease", "hybrid", "itemknn"};
+  const Dataset empty;
+  const auto candidates = auto_candidates(config, empty);
+  const auto ease_grid = family_grid("ease", config, empty);
+  ASSERT_GE(ease_grid.size(), 3u);
+  // The first round tries every family once, ease at the middle of its grid.
+  ASSERT_GE(candidates.size(), 3u);
+  EXPECT_EQ(candidates[0].family, "ease");
+  EXPECT_EQ(candidates[0].overlay, ease_grid[ease_grid.size() / 2].overlay);
+  EXPECT_EQ(candidates[1].family, "hybrid");
+  EXPECT_EQ(candidates[2].family, "itemknn");
+  // Every grid point is there exactly once.
+  std::size_t ease_points = 0;
+  for (const auto& c : candidates) ease_points += c.family == "ease";
+  EXPECT_EQ(ease_points, ease_grid.size());
+  EXPECT_EQ(candidates.size(), ease_grid.size() + 1 + family_grid("itemknn", config, empty).size());
 }
