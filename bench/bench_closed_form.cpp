@@ -165,7 +165,7 @@ int run_ials(std::size_t users, std::size_t items, std::size_t interactions, int
       // The matrix as (user, item, weight) triples in row order.
       std::vector<std::int32_t> rows, cols;
       std::vector<float> values;
-      const SparseRowMatrix x = build_interaction_matrix(dataset, split, InteractionWeighting::from_config(config));
+      const SparseRowMatrix x = build_interaction_matrix(dataset, split, PositiveWeighting::from_config(config));
       for (std::int64_t u = 0; u < x.outerSize(); ++u)
         for (SparseRowMatrix::InnerIterator it(x, u); it; ++it) {
           rows.push_back(static_cast<std::int32_t>(u));

@@ -6,6 +6,17 @@
 
 namespace hybridrec {
 
+SeenMasks seen_masks(const std::vector<std::vector<std::uint32_t>>& user_items, std::size_t num_users,
+                     std::size_t num_items) {
+  SeenMasks masks{std::vector<bool>(num_users, false), std::vector<bool>(num_items, false)};
+  for (std::size_t u = 0; u < user_items.size() && u < num_users; ++u) {
+    masks.users[u] = !user_items[u].empty();
+    for (auto i : user_items[u])
+      if (i < num_items) masks.items[i] = true;
+  }
+  return masks;
+}
+
 std::vector<std::vector<std::uint32_t>> user_train_items(const Dataset& dataset, std::span<const std::uint32_t> train) {
   std::vector<std::vector<std::uint32_t>> items(dataset.num_users());
   for (auto k : train) {

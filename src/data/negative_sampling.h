@@ -18,6 +18,14 @@ namespace hybridrec {
 // Indexed by user; users without training interactions get an empty list.
 std::vector<std::vector<std::uint32_t>> user_train_items(const Dataset& dataset, std::span<const std::uint32_t> train);
 
+// Which users and items had training data, from such per-user lists: what the
+// networks route to their learned rows (the rest take the "unknown" rows).
+struct SeenMasks {
+  std::vector<bool> users, items;
+};
+SeenMasks seen_masks(const std::vector<std::vector<std::uint32_t>>& user_items, std::size_t num_users,
+                     std::size_t num_items);
+
 class NegativeSampler {
  public:
   NegativeSampler(const Dataset& dataset, std::span<const std::uint32_t> train);

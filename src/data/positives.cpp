@@ -3,9 +3,46 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "core/error.h"
 #include "data/recency.h"
 
 namespace hybridrec {
+
+PositiveWeighting PositiveWeighting::from_config(const nlohmann::json& config) {
+  PositiveWeighting w;
+  if (!config.contains("data") || !config["data"].is_object()) return w;
+  const auto& data = config["data"];
+  static constexpr const char* kNames[4] = {"view", "add_to_cart", "purchase", "rating"};
+  if (data.contains("event_weights")) {
+    const auto& section = data["event_weights"];
+    if (!section.is_object()) throw ConfigError("data.event_weights must be a map of event name to weight");
+    for (int e = 0; e < 4; ++e) {
+      if (!section.contains(kNames[e])) continue;
+      const auto& v = section[kNames[e]];
+      if (!v.is_number() || v.get<double>() < 0)
+        throw ConfigError(std::string("data.event_weights.") + kNames[e] + " must be a number >= 0");
+      w.event_weights[e] = v.get<float>();
+    }
+  }
+  if (data.contains("recency_half_life_days")) {
+    const auto& v = data["recency_half_life_days"];
+    if (!v.is_number() || v.get<double>() < 0)
+      throw ConfigError("data.recency_half_life_days must be 0 (off) or a positive number of days");
+    w.recency_half_life_days = v.get<double>();
+  }
+  if (data.contains("recency_mode")) {
+    const auto& v = data["recency_mode"];
+    if (!v.is_string() || (v.get<std::string>() != "sample" && v.get<std::string>() != "weight"))
+      throw ConfigError("data.recency_mode must be sample or weight (got " + v.dump() + ")");
+    w.recency_by_sampling = v.get<std::string>() == "sample";
+  }
+  return w;
+}
+
+std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const PositiveWeighting& weighting) {
+  return collect_positives(dataset, split, weighting.event_weights, weighting.recency_half_life_days,
+                           weighting.recency_by_sampling);
+}
 
 std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const float event_weights[4],
                                         double recency_half_life_days, bool by_sampling) {

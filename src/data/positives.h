@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "data/dataset.h"
 #include "data/split.h"
 
@@ -22,11 +24,28 @@ struct Positive {
   float keep = 1.0f;
 };
 
+// How training events become weighted positives: the data: section's
+// event_weights (indexed by Event), recency_half_life_days and recency_mode. The
+// one reader of those keys, for the networks and every other family alike.
+struct PositiveWeighting {
+  float event_weights[4] = {1, 1, 1, 1};  // view, add_to_cart, purchase, rating
+  double recency_half_life_days = 0.0;    // > 0: a positive decays by half per half-life of age
+  // recency_mode sample (true): an epoch keeps a positive with the decayed
+  // probability; weight (false): the decay multiplies its weight.
+  bool recency_by_sampling = true;
+
+  // Absent keys keep the values above; throws ConfigError naming the key for a
+  // weight or half-life that is not a number >= 0, or an unknown recency_mode.
+  static PositiveWeighting from_config(const nlohmann::json& config);
+};
+
 // event_weights: data.event_weights, indexed by Event.
 // With recency_half_life_days > 0 each positive's keep probability (or, with
 // by_sampling false, its weight) is also halved per half-life of age before
 // split.train_end_time, the newest training interaction.
 std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const float event_weights[4],
                                         double recency_half_life_days = 0.0, bool by_sampling = true);
+// The same with the configuration's weighting.
+std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const PositiveWeighting& weighting);
 
 }  // namespace hybridrec

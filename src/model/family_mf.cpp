@@ -57,22 +57,9 @@ T setting(const nlohmann::json& section, const char* key, T fallback) {
   }
 }
 
-// data.event_weights and data.recency_* as train/config.cpp reads them, so mf
-// learns from the same weighted positives as the networks.
+// The networks' weighted positives (data.event_weights, data.recency_*).
 std::vector<Positive> training_positives(const TrainingContext& context) {
-  float event_weights[4] = {1, 1, 1, 1};
-  double half_life = 0.0;
-  bool by_sampling = true;
-  if (context.config.contains("data") && context.config["data"].is_object()) {
-    const auto& d = context.config["data"];
-    if (d.contains("event_weights") && d["event_weights"].is_object()) {
-      const char* names[4] = {"view", "add_to_cart", "purchase", "rating"};
-      for (int e = 0; e < 4; ++e) event_weights[e] = d["event_weights"].value(names[e], event_weights[e]);
-    }
-    half_life = d.value("recency_half_life_days", 0.0);
-    by_sampling = d.value("recency_mode", std::string("sample")) != "weight";
-  }
-  return collect_positives(*context.dataset, *context.split, event_weights, half_life, by_sampling);
+  return collect_positives(*context.dataset, *context.split, PositiveWeighting::from_config(context.config));
 }
 
 }  // namespace

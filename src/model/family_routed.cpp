@@ -1,6 +1,7 @@
 #include "model/family_routed.h"
 
 #include "core/error.h"
+#include "data/negative_sampling.h"
 #include "model/model_families.h"
 
 namespace hybridrec {
@@ -49,8 +50,13 @@ void RoutedRecommender::fit(const TrainingContext& context) {
   new_ctx.config = part_config(context.config, "new_users");
   history_->fit(history_ctx);
   new_users_->fit(new_ctx);
-  has_history_.assign(context.dataset->num_users(), false);
-  for (auto idx : context.split->train) has_history_[context.dataset->interactions[idx].user] = true;
+  has_history_ = users_with_history(*context.dataset, *context.split);
+}
+
+std::vector<bool> RoutedRecommender::users_with_history(const Dataset& dataset, const Split& split) {
+  std::vector<bool> has_history(dataset.num_users(), false);
+  for (auto idx : split.train) has_history[dataset.interactions[idx].user] = true;
+  return has_history;
 }
 
 const Recommender& RoutedRecommender::part_for(std::uint32_t user) const {
@@ -89,10 +95,8 @@ void RoutedRecommender::load(const std::filesystem::path& dir, const LoadContext
     sub.config = &c;
     (*model)->load(dir / part, sub);
   }
-  has_history_.assign(context.num_users, false);
-  if (context.user_items)
-    for (std::size_t u = 0; u < context.user_items->size() && u < context.num_users; ++u)
-      has_history_[u] = !(*context.user_items)[u].empty();
+  has_history_ = context.user_items ? seen_masks(*context.user_items, context.num_users, context.num_items).users
+                                    : std::vector<bool>(context.num_users, false);
 }
 
 }  // namespace hybridrec

@@ -40,6 +40,9 @@ class RoutedRecommender final : public Recommender {
   const ItemSimilarity* item_similarity() const override { return history_->item_similarity(); }
   void set_threads(int threads) override;
 
+  // has_history for the constructor: the users with interactions in split.train.
+  static std::vector<bool> users_with_history(const Dataset& dataset, const Split& split);
+
   const Recommender& history_model() const { return *history_; }
   const Recommender& new_user_model() const { return *new_users_; }
 

@@ -8,32 +8,8 @@
 
 namespace hybridrec {
 
-InteractionWeighting InteractionWeighting::from_config(const nlohmann::json& config) {
-  InteractionWeighting w;
-  if (!config.contains("data")) return w;
-  const auto& data = config["data"];
-  static constexpr const char* kNames[4] = {"view", "add_to_cart", "purchase", "rating"};
-  if (data.contains("event_weights")) {
-    const auto& section = data["event_weights"];
-    for (int e = 0; e < 4; ++e) {
-      if (!section.contains(kNames[e])) continue;
-      const auto& v = section[kNames[e]];
-      if (!v.is_number() || v.get<double>() < 0)
-        throw ConfigError(std::string("data.event_weights.") + kNames[e] + " must be a number >= 0");
-      w.event_weights[e] = v.get<float>();
-    }
-  }
-  if (data.contains("recency_half_life_days")) {
-    const auto& v = data["recency_half_life_days"];
-    if (!v.is_number() || v.get<double>() < 0)
-      throw ConfigError("data.recency_half_life_days must be 0 (off) or a positive number of days");
-    w.recency_half_life_days = v.get<double>();
-  }
-  return w;
-}
-
 SparseRowMatrix build_interaction_matrix(const Dataset& dataset, const Split& split,
-                                         const InteractionWeighting& weighting) {
+                                         const PositiveWeighting& weighting) {
   // by_sampling = false: the decay scales the value (a closed form has no epochs to sample in).
   const std::vector<Positive> positives =
       collect_positives(dataset, split, weighting.event_weights, weighting.recency_half_life_days, false);
@@ -51,7 +27,7 @@ SparseRowMatrix training_matrix(const TrainingContext& context, const std::strin
   if (context.shards)
     throw ConfigError(family + " fits on the whole dataset in one process: run it without user sharding "
                       "(distributed.shard_data: false)");
-  return build_interaction_matrix(*context.dataset, *context.split, InteractionWeighting::from_config(context.config));
+  return build_interaction_matrix(*context.dataset, *context.split, PositiveWeighting::from_config(context.config));
 }
 
 SparseRowMatrix transpose_rows(const SparseRowMatrix& matrix) {

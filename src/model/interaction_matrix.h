@@ -17,6 +17,7 @@
 #include "data/dataset.h"
 #include "data/split.h"
 #include "model/recommender.h"
+#include "data/positives.h"
 #include "model/tensor.h"
 
 namespace hybridrec {
@@ -24,19 +25,11 @@ namespace hybridrec {
 // Row-major sparse matrix with sorted column indices in each row (Eigen's CSR).
 using SparseRowMatrix = Eigen::SparseMatrix<float, Eigen::RowMajor, std::int64_t>;
 
-// How a training event becomes a matrix value.
-struct InteractionWeighting {
-  float event_weights[4] = {1, 1, 1, 1};  // view, add_to_cart, purchase, rating
-  double recency_half_life_days = 0.0;    // > 0: value decays by half per half-life of age
-
-  // From data.event_weights and data.recency_half_life_days; throws ConfigError
-  // naming the key for a negative weight or half-life.
-  static InteractionWeighting from_config(const nlohmann::json& config);
-};
-
-// dataset.num_users() x dataset.num_items(), the positives of split.train.
+// dataset.num_users() x dataset.num_items(), the positives of split.train. A
+// closed form has no epochs to sample in, so a recency decay always scales the
+// value (whatever weighting.recency_by_sampling says).
 SparseRowMatrix build_interaction_matrix(const Dataset& dataset, const Split& split,
-                                         const InteractionWeighting& weighting);
+                                         const PositiveWeighting& weighting);
 
 // What a family's fit() learns from: the matrix of context.split.train weighted by
 // context.config's data.* settings. Throws ConfigError naming `family` when the

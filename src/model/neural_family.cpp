@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "data/negative_sampling.h"
 #include "model/safetensors.h"
 
 namespace hybridrec {
@@ -118,13 +119,8 @@ void NeuralRecommender::load(const std::filesystem::path& dir, const LoadContext
   network_->load_state_dict(load_safetensors(file));
   if (context.user_items) {
     // Users and items without training data use the unknown rows (hybrid).
-    std::vector<bool> users_seen(context.num_users, false), items_seen(context.num_items, false);
-    for (std::size_t u = 0; u < context.user_items->size() && u < context.num_users; ++u) {
-      users_seen[u] = !(*context.user_items)[u].empty();
-      for (auto i : (*context.user_items)[u])
-        if (i < context.num_items) items_seen[i] = true;
-    }
-    network_->set_seen(users_seen, items_seen);
+    const SeenMasks masks = seen_masks(*context.user_items, context.num_users, context.num_items);
+    network_->set_seen(masks.users, masks.items);
   }
   std::lock_guard lock(linearisation_mutex_);
   linearisation_.reset();

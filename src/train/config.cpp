@@ -128,25 +128,15 @@ TrainingConfig TrainingConfig::from_json(const nlohmann::json& config) {
     c.seed = t.value("seed", c.seed);
     const auto& d = config.at("data");
     c.negatives_per_positive = d.value("negative_sampling_ratio", c.negatives_per_positive);
-    if (d.contains("event_weights")) {
-      const auto& w = d["event_weights"];
-      const char* names[4] = {"view", "add_to_cart", "purchase", "rating"};
-      for (int i = 0; i < 4; ++i) c.event_weights[i] = w.value(names[i], c.event_weights[i]);
-    }
-    c.recency_half_life_days = d.value("recency_half_life_days", c.recency_half_life_days);
-    const std::string recency_mode = d.value("recency_mode", std::string("sample"));
-    if (recency_mode != "sample" && recency_mode != "weight")
-      throw ConfigError("data.recency_mode must be sample or weight (got '" + recency_mode + "')");
-    c.recency_by_sampling = recency_mode == "sample";
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(std::string("configuration: ") + e.what());
   }
+  c.positives = PositiveWeighting::from_config(config);
   if (c.batch_size <= 0) throw ConfigError("training.batch_size must be positive");
   if (c.num_epochs <= 0) throw ConfigError("training.num_epochs must be positive");
   if (c.optimizer.learning_rate <= 0) throw ConfigError("training.learning_rate must be positive");
   if (c.negatives_per_positive < 1) throw ConfigError("data.negative_sampling_ratio must be at least 1");
   if (c.threads < 1) throw ConfigError("training.threads must be at least 1");
-  if (c.recency_half_life_days < 0) throw ConfigError("data.recency_half_life_days must be 0 (off) or positive");
   return c;
 }
 

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/positives.h"
 #include "model/network.h"
 
 namespace hybridrec {
@@ -45,16 +46,12 @@ struct TrainingConfig {
   int threads = 2;
   std::uint64_t seed = 42;
   int negatives_per_positive = 4;
-  float event_weights[4] = {1, 1, 1, 1};  // view, add_to_cart, purchase, rating
-  // Time decay of positives: an interaction this many days older than the last
-  // training interaction counts half (tastes and catalogues drift). 0: no decay.
-  double recency_half_life_days = 0.0;
-  // How the decay acts. sample (default): each epoch trains on a positive with
-  // probability 2^(-age / half-life), at its full weight. weight: every epoch trains
-  // on every positive with its loss weight multiplied by the decay. Sampling is the
-  // one that works with Adam: per-row Adam normalises a row's gradient scale, so a
-  // row seen only in old, down-weighted samples still takes full-size steps.
-  bool recency_by_sampling = true;
+  // data.event_weights and data.recency_*: how events become weighted positives.
+  // Time decay matters because tastes and catalogues drift; sampling (the default
+  // recency_mode) is the one that works with Adam: per-row Adam normalises a row's
+  // gradient scale, so a row seen only in old, down-weighted samples would still
+  // take full-size steps.
+  PositiveWeighting positives;
 
   static TrainingConfig from_json(const nlohmann::json& config);
 };

@@ -238,8 +238,7 @@ AutoChoice choose_model_automatically(const std::vector<SelectionCandidate>& can
     choice.model = sel.take_model(h.chosen);
     choice.record["decision"] = "family " + h_family + (n.by_popularity ? ", new users by popularity" : "");
   } else {
-    std::vector<bool> has_history(context.dataset->num_users(), false);
-    for (auto idx : context.split->train) has_history[context.dataset->interactions[idx].user] = true;
+    auto has_history = RoutedRecommender::users_with_history(*context.dataset, *context.split);
     choice.family = "routed";
     choice.model_section = recorded_model_section(context.config, "routed");
     choice.model_section["routed"] = {{"history", recorded_model_section(sel.config_of(h.chosen), h_family)},

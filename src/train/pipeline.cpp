@@ -113,7 +113,7 @@ Batch validation_loss_batch(const Dataset& dataset, const Split& val_split, cons
                             const SeenMasks* global_seen) {
   Split as_train = val_split;
   as_train.train = val_split.validation;
-  std::vector<Positive> positives = collect_positives(dataset, as_train, tc.event_weights);
+  std::vector<Positive> positives = collect_positives(dataset, as_train, tc.positives.event_weights);
   std::vector<bool> item_trained;
   if (global_seen) {
     item_trained = global_seen->items;
@@ -199,19 +199,14 @@ TrainOutcome train_by_sgd(Recommender& model, SgdTrainable& sgd, const TrainingC
   DataParallel* dp = s.request.data_parallel;
   sgd.create_network(ctx);
   Network& net = sgd.network();
-  auto positives = collect_positives(s.dataset, s.split, tc.event_weights, tc.recency_half_life_days,
-                                     tc.recency_by_sampling);
+  auto positives = collect_positives(s.dataset, s.split, tc.positives);
   if (dp && !s.shards) positives = shard_positives(positives, dp->rank(), dp->size());  // sharded: already its own
   std::optional<SeenMasks> global_seen;
   if (s.shards) global_seen = seen_masks_over_shards(s.bundle, *s.shards);
   auto mark_seen = [&] {  // the same masks on every rank: the replicas must stay identical
-    if (global_seen) return net.set_seen(global_seen->users, global_seen->items);
-    std::vector<bool> users_seen(s.bundle.users.size(), false), items_seen(s.bundle.items.size(), false);
-    for (std::size_t u = 0; u < s.bundle.seen.size(); ++u) {
-      users_seen[u] = !s.bundle.seen[u].empty();
-      for (auto i : s.bundle.seen[u]) items_seen[i] = true;
-    }
-    net.set_seen(users_seen, items_seen);
+    const SeenMasks masks =
+        global_seen ? *global_seen : seen_masks(s.bundle.seen, s.bundle.users.size(), s.bundle.items.size());
+    net.set_seen(masks.users, masks.items);
   };
   NegativeSampler sampler(s.bundle.seen, s.dataset.num_items());
   NegativeDraw draw = [&sampler](std::uint32_t user, Rng& rng) { return sampler.sample(user, rng); };
@@ -318,7 +313,7 @@ TrainResult run_training(const TrainRequest& request) {
     // The model's own fallback (users routing sends to popularity) follows its
     // recency setting; a baseline's is the plain popularity baseline.
     auto pop = weighted_item_popularity(dataset, split, PopularityWeights::from_config(config),
-                                        baseline ? 0.0 : tc.recency_half_life_days, shards);
+                                        baseline ? 0.0 : tc.positives.recency_half_life_days, shards);
     bundle.popularity.assign(pop.begin(), pop.end());
   }
   const PopularityBaseline own_popularity = bundle.popularity_model();

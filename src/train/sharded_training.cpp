@@ -8,11 +8,8 @@
 namespace hybridrec {
 
 SeenMasks seen_masks_over_shards(const ModelBundle& bundle, ShardCollectives& shards) {
-  std::vector<std::uint64_t> users(bundle.users.size(), 0), items(bundle.items.size(), 0);
-  for (std::size_t u = 0; u < bundle.seen.size(); ++u) {
-    users[u] = !bundle.seen[u].empty();
-    for (auto i : bundle.seen[u]) items[i] = 1;
-  }
+  const SeenMasks mine = seen_masks(bundle.seen, bundle.users.size(), bundle.items.size());
+  std::vector<std::uint64_t> users(mine.users.begin(), mine.users.end()), items(mine.items.begin(), mine.items.end());
   shards.sum(users);
   shards.sum(items);
   SeenMasks masks;

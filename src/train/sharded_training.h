@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "data/negative_sampling.h"
 #include "data/shard_collectives.h"
 
 namespace hybridrec {
@@ -15,9 +16,6 @@ struct ModelBundle;
 
 // Users and items with training data on any shard (the network's "seen" masks
 // must be identical on every rank: they decide which rows the unknown rows follow).
-struct SeenMasks {
-  std::vector<bool> users, items;
-};
 SeenMasks seen_masks_over_shards(const ModelBundle& bundle, ShardCollectives& shards);
 
 // Every user's training items (each user's list lives on exactly one shard), on
