@@ -15,6 +15,15 @@ PACKAGES=(
   wrk libhnswlib-dev python3-optuna chromium chromium-driver
 )
 
+# Optional groups, named as arguments: `setup.sh fuzz` adds what scripts/fuzz.sh
+# needs (libFuzzer comes with clang's runtime package).
+for group in "$@"; do
+  case "$group" in
+    fuzz) PACKAGES+=(clang libclang-rt-14-dev) ;;
+    *) echo "setup: unknown package group '$group' (known: fuzz)" >&2; exit 2 ;;
+  esac
+done
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
