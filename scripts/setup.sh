@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config git
   libeigen3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql libssl-dev
-  libcpp-httplib-dev libspdlog-dev libfmt-dev
+  libcpp-httplib-dev libmicrohttpd-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
   python3 python3-numpy python3-scipy python3-torch libopenblas0-openmp

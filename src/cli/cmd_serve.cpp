@@ -35,7 +35,12 @@ void register_serve(CLI::App& app) {
       ->envname("HYBRIDREC_ADMIN_TOKEN");
   cmd->add_option("--env", a->server.service.environment, "Deployment environment whose records set the traffic split")
       ->capture_default_str();
-  cmd->add_option("--threads", a->server.threads, "Request threads, one per open keep-alive connection (0: 8 per core, at least 32)")->capture_default_str();
+  cmd->add_option("--threads", a->server.threads, "Worker threads, each an event loop that scores its connections' requests (0: one per core, at least 2)")
+      ->capture_default_str()->check(CLI::Range(0, 1024));
+  cmd->add_option("--max-connections", a->server.max_connections, "Open connections at once, idle and slow ones included")
+      ->capture_default_str()->check(CLI::Range(1, 1000000));
+  cmd->add_option("--idle-timeout", a->server.idle_timeout_seconds, "Seconds of silence after which a connection is closed")
+      ->capture_default_str()->check(CLI::Range(1, 3600));
   cmd->add_option("--poll-seconds", a->server.poll_seconds, "How often to re-read the registry's deployments (0: never)")
       ->capture_default_str();
   cmd->add_option("--max-body-bytes", a->server.max_body_bytes, "Largest request body accepted")->capture_default_str();

@@ -1,5 +1,6 @@
 #pragma once
-// `hybridrec serve`: the recommendation service over HTTP (cpp-httplib).
+// `hybridrec serve`: the recommendation service over HTTP (core/http_server.h:
+// event-driven, so slow or idle clients cost a socket each, not a thread).
 //
 //   GET  /v1/recommendations/{user_id}?k=10&exclude_seen=true&diversity=0.3&category=...
 //   POST /v1/users/{user_id}        {"attributes": {"age_group": "25-34", ...}}
@@ -22,9 +23,11 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                       // 0: any free port (tests)
   std::string admin_token;               // empty: admin endpoints refuse (403)
-  // Request threads; 0: 8 per core, at least 32. httplib keeps a thread per open
-  // keep-alive connection, so this bounds the concurrent clients served at once.
+  // Worker threads: each runs an event loop over its share of the connections
+  // and scores their requests. 0: one per core, at least 2.
   int threads = 0;
+  int max_connections = 4096;     // open connections at once (idle and slow ones included)
+  int idle_timeout_seconds = 10;  // a connection silent this long is closed
   double poll_seconds = 2.0;             // registry poll for deployment changes; 0: only on admin reload
   std::size_t max_body_bytes = 64 * 1024;
 };

@@ -306,7 +306,11 @@ TEST(Server, MalformedRequestsAreAll4xxAndTheServerStaysUp) {
                                  std::string("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n{}"),
                                  std::string("GET /v1/recommendations/%zz HTTP/1.1\r\nHost: x\r\n\r\n")}) {
     const int status = raw_request_status(s.port, raw);
-    EXPECT_TRUE(status == 0 || (status >= 400 && status < 500)) << raw << " -> " << status;
+    // 505 is the answer RFC 9110 (15.6.6) gives to an HTTP version the server
+    // does not speak; every other malformed request is the client's 4xx.
+    const bool unsupported_version = raw.find("HTTP/9.9") != std::string::npos;
+    EXPECT_TRUE(status == 0 || (status >= 400 && status < 500) || (unsupported_version && status == 505))
+        << raw << " -> " << status;
   }
   // A broken percent-escape is refused, not served as an unknown user called "%zz".
   EXPECT_EQ(s.client->Get("/v1/recommendations/%zz?k=3")->status, 400);
