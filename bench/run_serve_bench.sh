@@ -6,6 +6,10 @@
 #   4. the same catalog scored exactly (--ann off), for the side-by-side ratio
 # plus the candidate stage's recall against exact scoring (bench_candidates).
 # Usage: bench/run_serve_bench.sh [BUILD_DIR] [WORK_DIR]   (DURATION=15s CONNECTIONS=16 env)
+# PREVIOUS_BUILD=DIR runs every case also on that build's binary, right after the
+# same case on this one, and prints the throughput ratio: a regression check
+# measured side by side on the same noisy machine. Each binary runs with its own
+# default --threads.
 # Targets on 2 cores: ML-100K >= 5,000 req/s and p99 < 10 ms; 100k items p99 < 50 ms.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -32,11 +36,11 @@ fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# run_case NAME WORKSPACE USERS_FILE [serve options...]
-run_case() {
-  local name="$1" ws="$2" users="$3"; shift 3
+# measure BINARY NAME WORKSPACE USERS_FILE [serve options...]: prints one row, sets $rps
+measure() {
+  local binary="$1" name="$2" ws="$3" users="$4"; shift 4
   local port; port=$(free_port)
-  "$bin" serve --workspace "$ws" --port "$port" --threads 64 --poll-seconds 0 "$@" > "$work/serve-$name.log" 2>&1 &
+  "$binary" serve --workspace "$ws" --port "$port" --poll-seconds 0 "$@" > "$work/serve-$name.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
   # warm-up: one pass over the users in the background-free path
@@ -44,12 +48,23 @@ run_case() {
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   local out; out=$(USERS_FILE="$users" K=10 wrk -t2 -c"$connections" -d"$duration" --latency -s "$root/bench/serve_users.lua" "http://127.0.0.1:$port")
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  local rps p50 p99 errors
+  local p50 p99 errors
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
   errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
-  printf "%-44s %10s req/s   p50 %8s   p99 %8s   load %s %s\n" "$name" "$rps" "$p50" "$p99" "$load" "$errors"
+  printf "%-56s %10s req/s   p50 %8s   p99 %8s   load %s %s\n" "$name" "$rps" "$p50" "$p99" "$load" "$errors"
+}
+
+# run_case NAME WORKSPACE USERS_FILE [serve options...]
+run_case() {
+  local name="$1"; shift
+  measure "$bin" "$name" "$@"
+  if [ -n "${PREVIOUS_BUILD:-}" ]; then
+    local current="$rps"
+    measure "$PREVIOUS_BUILD/hybridrec" "  previous build: $name" "$@"
+    awk -v a="$current" -v b="$rps" 'BEGIN { printf "  %-54s %10.2fx\n", "this build / previous build", a / b }'
+  fi
 }
 
 python3 -c "import json,sys; print('\n'.join(json.load(open(sys.argv[1]))))" "$work/ml100k-model/user_id_map.json" > "$work/ml100k-users.txt"
