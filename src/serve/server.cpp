@@ -83,6 +83,11 @@ struct RecommendationServer::Impl {
                 check_id("user id", req.matches[1].str());
                 send_json(res, 200, service.put_user(req.matches[1].str(), parse_json_body(req.body)));
               }));
+    http.Post(R"(/v1/users/([^/]+)/history)", handle(Route::user_history, [this](const auto& req, auto& res) {
+                const std::string auth = req.get_header_value("Authorization");
+                const std::string bearer = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
+                send_json(res, 200, service.record_history(req.matches[1].str(), parse_json_body(req.body), bearer));
+              }));
     http.Post("/v1/events", handle(Route::events, [this](const auto& req, auto& res) {
                 send_json(res, 200, service.record_events(parse_json_body(req.body)));
               }));
