@@ -52,7 +52,7 @@ const std::vector<HistoryEntry> kVisitor = {{3, 1.0f}, {17, 2.5f}, {3, 4.0f}, {9
 
 TEST(FoldIn, EaseScoresAreTheHistoryVectorTimesTheLearnedMatrixExactly) {
   const Fixture f = taste_groups();
-  EaseRecommender ease({{"model", {{"ease", {{"lambda", 3.0}}}}}});
+  EaseRecommender ease(nlohmann::json{{"model", {{"ease", {{"lambda", 3.0}}}}}});
   ease.fit(context_for(f));
   const HistoryFoldIn* fold = static_cast<const Recommender&>(ease).history_fold_in();
   ASSERT_NE(fold, nullptr);
@@ -93,7 +93,7 @@ TEST(FoldIn, EaseScoresAreTheHistoryVectorTimesTheLearnedMatrixExactly) {
 
 TEST(FoldIn, ItemKnnScoresTheHistoryVectorTimesTheNeighbourMatrix) {
   const Fixture f = taste_groups();
-  ItemKnnRecommender knn({{"model", {{"itemknn", {{"neighbors", 5}}}}}});
+  ItemKnnRecommender knn(nlohmann::json{{"model", {{"itemknn", {{"neighbors", 5}}}}}});
   knn.fit(context_for(f));
   const HistoryFoldIn* fold = static_cast<const Recommender&>(knn).history_fold_in();
   ASSERT_NE(fold, nullptr);
@@ -107,7 +107,7 @@ TEST(FoldIn, ItemKnnScoresTheHistoryVectorTimesTheNeighbourMatrix) {
 TEST(FoldIn, IalsIsOneAlsUserStepWithTheItemFactorsFixed) {
   const Fixture f = taste_groups();
   const double alpha0 = 0.2, reg = 0.01, alpha = 2.0;
-  IalsRecommender ials({{"model", {{"ials", {{"factors", 8}, {"iterations", 6}, {"regularization", reg},
+  IalsRecommender ials(nlohmann::json{{"model", {{"ials", {{"factors", 8}, {"iterations", 6}, {"regularization", reg},
                                               {"unobserved_weight", alpha0}, {"alpha", alpha}}}}}});
   ials.fit(context_for(f));
   const HistoryFoldIn* fold = static_cast<const Recommender&>(ials).history_fold_in();
@@ -134,7 +134,7 @@ TEST(FoldIn, IalsIsOneAlsUserStepWithTheItemFactorsFixed) {
   // user folds in the same as before.
   const auto dir = testing::scratch_dir("fold_in_ials");
   ials.save(dir);
-  IalsRecommender loaded({});
+  IalsRecommender loaded(nlohmann::json::object());
   LoadContext context;
   context.num_users = f.dataset.num_users();
   context.num_items = f.dataset.num_items();

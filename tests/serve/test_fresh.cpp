@@ -143,7 +143,9 @@ TEST(Fresh, BadEventsAreRefusedAndNothingIsAdded) {
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
     auto res = s.client->Post(("/v1/users/" + visitor + "/history").c_str(), headers, body.dump(), "application/json");
     EXPECT_TRUE(res);
-    if (res) EXPECT_EQ(res->status, status) << res->body;
+    if (res) {
+      EXPECT_EQ(res->status, status) << res->body;
+    }
     return res ? nlohmann::json::parse(res->body, nullptr, false) : nlohmann::json();
   };
   nlohmann::json one = {{"events", {{{"type", "purchase"}, {"item_id", item}, {"timestamp", 1700000000}}}}};
