@@ -4,9 +4,15 @@
 #   2. the same with the cache off: every request scores the whole catalog
 #   3. a generated 100k-item catalog, approximate candidate stage (auto: on), cache off
 #   4. the same catalog scored exactly (--ann off), for the side-by-side ratio
+#   5. fresh recommendations (issue #19): every request follows an event of the same
+#      user (bench_serve_fresh: POST /v1/events, then GET timed alone; 1 in 4 users
+#      new), cache off, on ML-100K hybrid, ease and ials models, each served twice in
+#      the same run: static (--history-max-events 0, today's serving) and fresh (the
+#      online history folds in); prints the p99 fold-in adds and the throughput ratio
 # plus the candidate stage's recall against exact scoring (bench_candidates).
-# Usage: bench/run_serve_bench.sh [BUILD_DIR] [WORK_DIR]   (DURATION=15s CONNECTIONS=16 env)
-# PREVIOUS_BUILD=DIR runs every case also on that build's binary, right after the
+# Usage: bench/run_serve_bench.sh [BUILD_DIR] [WORK_DIR]   (DURATION=15s CONNECTIONS=16 env;
+#        CASES=fresh runs case 5 alone)
+# PREVIOUS_BUILD=DIR runs cases 1-4 also on that build's binary, right after the
 # same case on this one, and prints the throughput ratio: a regression check
 # measured side by side on the same noisy machine. Each binary runs with its own
 # default --threads.
@@ -27,7 +33,14 @@ if [ ! -f "$work/ml100k-ws/workspace.db" ]; then
   "$bin" train --data "$ml100k" --workspace "$work/ml100k-ws" --out "$work/ml100k-model" --promote --quiet \
     --set training.num_epochs=5 --set evaluation.baselines=[] > "$work/ml100k-train.log"
 fi
-if [ ! -f "$work/big-ws/workspace.db" ]; then
+for family in ease ials; do
+  if [ ! -f "$work/ml100k-$family-ws/workspace.db" ]; then
+    "$bin" train --data "$ml100k" --model "$family" --workspace "$work/ml100k-$family-ws" --out "$work/ml100k-$family-model" \
+      --promote --quiet --set evaluation.baselines=[] > "$work/ml100k-$family-train.log"
+  fi
+done
+cases="${CASES:-all}"
+if [ "$cases" = all ] && [ ! -f "$work/big-ws/workspace.db" ]; then
   "$bin" generate --out "$work/big-shop" --users 3000 --items 100000 --interactions 300000 --seed 3 > /dev/null
   "$bin" train --data "$work/big-shop" --workspace "$work/big-ws" --out "$work/big-model" --promote --quiet \
     --set training.num_epochs=2 --set evaluation.validation_users=200 --set evaluation.baselines=[] \
@@ -68,6 +81,7 @@ run_case() {
 }
 
 python3 -c "import json,sys; print('\n'.join(json.load(open(sys.argv[1]))))" "$work/ml100k-model/user_id_map.json" > "$work/ml100k-users.txt"
+if [ "$cases" = all ]; then
 python3 -c "import json,sys; print('\n'.join(json.load(open(sys.argv[1]))))" "$work/big-model/user_id_map.json" > "$work/big-users.txt"
 
 echo "wrk -t2 -c$connections -d$duration, K=10, random users, server and wrk on the same $(nproc) cores"
@@ -75,7 +89,45 @@ run_case "ml-100k (1,682 items), cache on" "$work/ml100k-ws" "$work/ml100k-users
 run_case "ml-100k, cache off (score every request)" "$work/ml100k-ws" "$work/ml100k-users.txt" --cache-mb 0
 run_case "100k items, candidate stage, cache off" "$work/big-ws" "$work/big-users.txt" --cache-mb 0
 run_case "100k items, exact scoring, cache off" "$work/big-ws" "$work/big-users.txt" --cache-mb 0 --ann off
+fi
+
+# fresh_case NAME WORKSPACE: the same model served static then fresh, cache off.
+fresh_case() {
+  local name="$1" ws="$2" line static_line
+  for mode in static fresh; do
+    local port; port=$(free_port)
+    rm -f "$ws/serving/events.jsonl"  # no history carried over from an earlier run
+    local history=200; [ "$mode" = static ] && history=0
+    "$bin" serve --workspace "$ws" --port "$port" --poll-seconds 0 --cache-mb 0 \
+      --history-max-events "$history" > "$work/serve-fresh-$name-$mode.log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
+    "$build/bench/bench_serve_fresh" --port "$port" --users "$work/ml100k-users.txt" --items "$work/ml100k-items.txt" \
+      --threads "$connections" --seconds 3 > /dev/null || true  # warm-up (fills the histories too)
+    line=$("$build/bench/bench_serve_fresh" --port "$port" --users "$work/ml100k-users.txt" --items "$work/ml100k-items.txt" \
+      --threads "$connections" --seconds "${duration%s}")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    printf "%-44s %s\n" "$name, event before each request, $mode" "$line"
+    [ "$mode" = static ] && static_line="$line"
+  done
+  python3 - "$static_line" "$line" <<'PY'
+import re, sys
+def parse(line):
+    return {k: float(v) for k, v in re.findall(r"(p99|GETs/s) ([0-9.]+)", line)}
+s, f = parse(sys.argv[1]), parse(sys.argv[2])
+print(f"{'':44} fold-in adds {f['p99'] - s['p99']:+.2f} ms at p99 (target <= 2 ms); "
+      f"uncached GETs/s fresh/static {f['GETs/s'] / s['GETs/s']:.2f} (target >= 0.80)")
+PY
+}
+python3 -c "import json,sys; print('\n'.join(json.load(open(sys.argv[1]))))" "$work/ml100k-model/item_id_map.json" > "$work/ml100k-items.txt"
+echo
+echo "every request follows an event of its user; GET timed alone; $connections client threads; cache off"
+fresh_case "ml-100k hybrid" "$work/ml100k-ws"
+fresh_case "ml-100k ease" "$work/ml100k-ease-ws"
+fresh_case "ml-100k ials" "$work/ml100k-ials-ws"
+if [ "$cases" = all ]; then
 echo
 "$build/bench/bench_candidates" --model "$work/big-ws/serving/models/$(ls "$work/big-ws/serving/models" | head -1)" \
   --candidates 100,300,1000 --users 300
+fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

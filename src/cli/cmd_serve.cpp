@@ -16,6 +16,7 @@ struct ServeArgs {
   std::string workspace = store::kDefaultWorkspace;
   std::string ann = "auto";
   std::size_t cache_mb = 256;
+  std::vector<std::string> exclude_event_types = {"purchase"};
 };
 
 // Stops the server from a signal: the handler only flags, a watcher thread stops.
@@ -51,7 +52,22 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--ann-candidates", a->server.service.serving.ann_candidates, "Candidates re-scored exactly per request")
       ->capture_default_str()->check(CLI::Range(10, 100000));
   cmd->add_option("--cache-mb", a->cache_mb, "Ranking cache per model in MiB (0: off)")->capture_default_str();
+  cmd->add_option("--history-max-events", a->server.service.history_max_events,
+                  "Online history: events kept per user for fold-in and exclusion (0: off, static serving)")
+      ->capture_default_str();
+  cmd->add_option("--history-token", a->server.service.history_token,
+                  "Token for POST /v1/users/{id}/history (default: workspace serving/history_token, mode 0600)")
+      ->envname("HYBRIDREC_HISTORY_TOKEN");
+  cmd->add_option("--fold-in-min-events", a->server.service.serving.fold_in_min_events,
+                  "Online events from which a user without training history is served by fold-in")
+      ->capture_default_str()->check(CLI::Range(1, 1000000));
+  cmd->add_option("--exclude-event-types", a->exclude_event_types,
+                  "Online-history event types whose items exclude_seen removes (click, add_to_cart, purchase)")
+      ->delimiter(',')->capture_default_str()->check(CLI::IsMember({"click", "add_to_cart", "purchase"}));
   cmd->callback([a] {
+    a->server.service.serving.exclude_event_types.clear();
+    for (const auto& name : a->exclude_event_types)
+      a->server.service.serving.exclude_event_types.push_back(*serve::parse_feedback_type(name));
     a->server.service.workspace = a->workspace;
     a->server.service.serving.ann = serve::parse_ann_mode(a->ann);
     a->server.service.serving.cache_bytes = a->cache_mb << 20;

@@ -771,6 +771,60 @@ void FeatureBuilder::item_from_attributes(const RawAttributes& attributes, float
   encode_item_behaviour(m, v, dense);
 }
 
+void FeatureBuilder::user_from_history(const RawAttributes& attributes, std::span<const HistoryEvent> history,
+                                       std::span<const std::int32_t> item_category, float* dense_out,
+                                       std::int32_t* categorical_out) const {
+  const Model m = Model::from_stats(stats_);
+  float* dense = dense_out;
+  std::int32_t* cat = categorical_out;
+  for (const auto& a : m.user_attrs) encode_attribute(a, raw_value(a, attributes, "user"), dense, cat);
+  // The aggregation of aggregate() for one user: purchases by the fitted source,
+  // the event-weighted favourite category (ties -> lower code), distinct active
+  // days, the latest event.
+  const bool every_interaction = m.users_b["total_purchases"].value("source", "purchase") != "purchase";
+  const std::size_t ncat = m.category_spec() ? m.category_spec()->vocabulary.size() : 0;
+  std::vector<double> cat_weight(ncat, 0.0);
+  std::vector<std::int64_t> days;
+  UserBehaviour v;
+  for (const auto& e : history) {
+    if (every_interaction || e.event == Event::Purchase) v.purchases += 1;
+    v.last = std::max(v.last, e.timestamp);
+    days.push_back(e.timestamp >= 0 ? e.timestamp / 86400 : (e.timestamp - 86399) / 86400);
+    const std::int32_t c = e.item < item_category.size() ? item_category[e.item] : -1;
+    if (c >= 0 && static_cast<std::size_t>(c) < ncat) cat_weight[c] += event_weight(m.config, e.event);
+  }
+  std::sort(days.begin(), days.end());
+  v.days = static_cast<double>(std::unique(days.begin(), days.end()) - days.begin());
+  for (std::size_t c = 0; c < ncat; ++c)
+    if (cat_weight[c] > 0 && (v.favourite < 0 || cat_weight[c] > cat_weight[v.favourite])) v.favourite = static_cast<int>(c);
+  encode_user_behaviour(m, v, dense, cat);
+}
+
+std::vector<std::int32_t> FeatureBuilder::item_category_codes(const EntityFeatures& items) const {
+  const Model m = Model::from_stats(stats_);
+  std::vector<std::int32_t> codes(items.size(), -1);
+  const AttributeSpec* spec = m.category_spec();
+  if (!spec) return codes;
+  const std::string prefix = m.category_column + "=";
+  for (std::size_t v = 0; v < spec->vocabulary.size(); ++v) {
+    // One-hot / multi-hot columns: "<column>=<value>" in the dense block.
+    const auto it = std::find(items.dense_names.begin(), items.dense_names.end(), prefix + spec->vocabulary[v]);
+    if (it == items.dense_names.end()) continue;
+    const auto column = static_cast<Eigen::Index>(it - items.dense_names.begin());
+    for (std::size_t i = 0; i < items.size(); ++i)
+      if (codes[i] < 0 && items.dense(static_cast<Eigen::Index>(i), column) > 0.5f) codes[i] = static_cast<std::int32_t>(v);
+  }
+  // Embedded columns hold the code itself: 0 unknown, c -> vocabulary[c - 1].
+  for (std::size_t field = 0; field < items.categorical_names.size(); ++field) {
+    if (items.categorical_names[field] != m.category_column) continue;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const auto code = items.categorical[field][i];
+      if (codes[i] < 0 && code > 0 && static_cast<std::size_t>(code) <= spec->vocabulary.size()) codes[i] = code - 1;
+    }
+  }
+  return codes;
+}
+
 nlohmann::json FeatureBuilder::to_json() const { return stats_; }
 
 FeatureBuilder FeatureBuilder::from_json(const nlohmann::json& stats) {

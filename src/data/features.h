@@ -4,6 +4,7 @@
 // feature_stats.json and the same transform is applied at serving time.
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,13 @@ struct FeatureConfig {
 // A single new user or item at serving time: raw attribute values by column name.
 using RawAttributes = std::map<std::string, std::string>;
 
+// One event of a user's online history (serving fold-in, issue #19).
+struct HistoryEvent {
+  std::uint32_t item = 0;  // dense item index
+  Event event = Event::View;
+  std::int64_t timestamp = 0;  // unix seconds
+};
+
 class FeatureBuilder {
  public:
   // Fits encoders and normalisation statistics on split.train only: no feature
@@ -77,6 +85,18 @@ class FeatureBuilder {
   // Serving: features of a user (or item) unknown to training, from attributes alone.
   void user_from_attributes(const RawAttributes& attributes, float* dense_out, std::int32_t* categorical_out) const;
   void item_from_attributes(const RawAttributes& attributes, float* dense_out, std::int32_t* categorical_out) const;
+  // Serving fold-in: a user unknown to training whose behaviour is `history`, with
+  // the behaviour features (total purchases, recency, frequency, favourite
+  // category) aggregated from it exactly as fit/transform aggregate training rows
+  // and normalised by the fitted statistics. `item_category` is item_category_codes().
+  // The average price point is left at a newcomer's value.
+  void user_from_history(const RawAttributes& attributes, std::span<const HistoryEvent> history,
+                         std::span<const std::int32_t> item_category, float* dense_out,
+                         std::int32_t* categorical_out) const;
+  // Each item's code in the fitted category vocabulary (-1: none), read from the
+  // item feature table (one-hot "<column>=<value>" or the embedded code); an item
+  // of several categories takes its first in vocabulary order.
+  std::vector<std::int32_t> item_category_codes(const EntityFeatures& items) const;
 
   // feature_stats.json round trip.
   nlohmann::json to_json() const;

@@ -5,6 +5,7 @@
 // and fall back when a family has none: popularity for new users, no MMR
 // vectors, exact scoring instead of the candidate stage.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -47,6 +48,28 @@ class ItemSimilarity {
  public:
   virtual ~ItemSimilarity() = default;
   virtual float item_similarity(std::uint32_t a, std::uint32_t b) const = 0;
+};
+
+// One interaction of a history the model was not trained on (serving's online
+// history, issue #19): a catalogue item index and its weight (data.event_weights
+// of the event's type, the weight a training positive of that type gets).
+struct HistoryEntry {
+  std::uint32_t item = 0;
+  float weight = 1.0f;
+};
+
+// Fold-in: every item scored for a user from a history the model was not trained
+// on, without retraining - the user's training row (when `trained_user` is a user
+// index of the model) plus `online` entries; a pair in both keeps the larger
+// weight, as the training matrix keeps a pair's strongest event. ease and itemknn
+// score the history vector directly (X_u B, X_u W); ials solves the user's factor
+// by the exact ALS user step with the item factors fixed. Families without it
+// (the networks, mf, baselines) are routed to their content path or popularity.
+class HistoryFoldIn {
+ public:
+  virtual ~HistoryFoldIn() = default;
+  virtual void score_folded_in(std::optional<std::uint32_t> trained_user, std::span<const HistoryEntry> online,
+                               float* out_all_items) const = 0;
 };
 
 // Trained step by step by train/Trainer (checkpoints, resume, MPI data

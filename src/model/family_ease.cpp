@@ -150,6 +150,11 @@ void EaseRecommender::score_history(const SparseRowMatrix& history_row, float* o
   }
 }
 
+void EaseRecommender::score_folded_in(std::optional<std::uint32_t> trained_user, std::span<const HistoryEntry> online,
+                                float* out_all_items) const {
+  score_history(fold_in_row(history_, trained_user, online, static_cast<std::int64_t>(num_items())), out_all_items);
+}
+
 void EaseRecommender::score_all(std::span<const std::uint32_t> users, float* out) const {
   const Eigen::Index n = weights_.cols();
 #pragma omp parallel for schedule(dynamic, 8) num_threads(threads_)

@@ -15,7 +15,7 @@
 
 namespace hybridrec {
 
-class EaseRecommender : public Recommender, public ItemSimilarity {
+class EaseRecommender : public Recommender, public ItemSimilarity, public HistoryFoldIn {
  public:
   // Reads model.ease.* (ConfigError naming the key for a bad value).
   explicit EaseRecommender(const nlohmann::json& config);
@@ -29,6 +29,7 @@ class EaseRecommender : public Recommender, public ItemSimilarity {
   void save(const std::filesystem::path& dir) const override;
   void load(const std::filesystem::path& dir, const LoadContext& context) override;
   const ItemSimilarity* item_similarity() const override { return this; }
+  const HistoryFoldIn* history_fold_in() const override { return this; }
   void set_threads(int threads) override { threads_ = threads < 1 ? 1 : threads; }
 
   // (B[a][b] + B[b][a]) / 2: B itself is not symmetric.
@@ -37,6 +38,9 @@ class EaseRecommender : public Recommender, public ItemSimilarity {
   // Scores every item for a history row (1 x num_items, any user, also one unseen
   // in training: fold-in, issue #19) into out[num_items()].
   void score_history(const SparseRowMatrix& history_row, float* out) const;
+  // Fold-in: score_history of the training row merged with the online entries.
+  void score_folded_in(std::optional<std::uint32_t> trained_user, std::span<const HistoryEntry> online,
+                       float* out_all_items) const override;
 
   const RowMatrix& weights() const { return weights_; }  // B
   double lambda() const { return lambda_; }                   // the lambda of the last fit

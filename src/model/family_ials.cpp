@@ -156,6 +156,25 @@ void IalsRecommender::solve_rows(const SparseRowMatrix& observations, const RowM
 void IalsRecommender::fit(const TrainingContext& context) {
   initialize(context);
   for (int epoch = 0; epoch < iterations_; ++epoch) run_epoch();
+  prepare_fold_in();
+}
+
+void IalsRecommender::prepare_fold_in() {
+  if (by_user_.rows() > 0) history_ = by_user_;
+  item_gram_ = scaled_gram(item_factors_);
+}
+
+void IalsRecommender::score_folded_in(std::optional<std::uint32_t> trained_user, std::span<const HistoryEntry> online,
+                                      float* out_all_items) const {
+  SparseRowMatrix row = fold_in_row(history_, trained_user, online, item_factors_.rows());
+  Eigen::VectorXf factor(factors_);
+  // item_gram_ is prepared by fit and load; a model between run_epoch calls computes it here.
+  if (item_gram_.rows() == factors_)
+    solve_row_exact(row, 0, item_factors_, item_gram_, factor.data());
+  else
+    solve_row_exact(row, 0, item_factors_, scaled_gram(item_factors_), factor.data());
+  for (Eigen::Index i = 0; i < item_factors_.rows(); ++i)
+    out_all_items[i] = dot(factor.data(), item_factors_.row(i).data(), factors_);
 }
 
 void IalsRecommender::initialize(const TrainingContext& context) {
@@ -244,6 +263,9 @@ void IalsRecommender::save(const std::filesystem::path& dir) const {
                      std::vector<float>(user_factors_.data(), user_factors_.data() + user_factors_.size())});
   tensors.push_back({"item_factors", {item_factors_.rows(), item_factors_.cols()},
                      std::vector<float>(item_factors_.data(), item_factors_.data() + item_factors_.size())});
+  // Fold-in (score_folded_in) starts a trained user from their training row.
+  const SparseRowMatrix& history = by_user_.rows() > 0 ? by_user_ : history_;
+  if (history.rows() > 0) append_sparse_tensors(history, "history", tensors);
   // The fold-in step (solve_user) needs the objective's constants as well.
   save_safetensors(dir / "model.safetensors", tensors,
                    {{"family", kFamily},
@@ -276,6 +298,23 @@ void IalsRecommender::load(const std::filesystem::path& dir, const LoadContext& 
   if (metadata.count("alpha")) alpha_ = std::stod(metadata["alpha"]);
   by_user_ = SparseRowMatrix();
   by_item_ = SparseRowMatrix();
+  bool has_history = false;
+  for (const auto& t : tensors) has_history = has_history || t.name == "history.row_counts";
+  if (has_history) {
+    history_ = load_sparse_tensors(tensors, "history", item_factors_.rows(), file.string());
+  } else {
+    // Saved before the history was: the bundle's training items, at weight 1.
+    history_ = SparseRowMatrix(user_factors_.rows(), item_factors_.rows());
+    if (context.user_items) {
+      std::vector<Eigen::Triplet<float, std::int64_t>> entries;
+      for (std::size_t u = 0; u < context.user_items->size() && u < static_cast<std::size_t>(user_factors_.rows()); ++u)
+        for (auto item : (*context.user_items)[u])
+          if (item < item_factors_.rows()) entries.emplace_back(static_cast<std::int64_t>(u), item, 1.0f);
+      history_.setFromTriplets(entries.begin(), entries.end());
+    }
+  }
+  history_.makeCompressed();
+  prepare_fold_in();
 }
 
 std::unique_ptr<Recommender> make_ials(const nlohmann::json& config) {

@@ -20,7 +20,7 @@
 
 namespace hybridrec {
 
-class IalsRecommender : public Recommender, public ItemVectors {
+class IalsRecommender : public Recommender, public ItemVectors, public HistoryFoldIn {
  public:
   explicit IalsRecommender(const nlohmann::json& config);  // reads model.ials.*
 
@@ -33,6 +33,7 @@ class IalsRecommender : public Recommender, public ItemVectors {
   void save(const std::filesystem::path& dir) const override;
   void load(const std::filesystem::path& dir, const LoadContext& context) override;
   const ItemVectors* item_vectors() const override { return this; }
+  const HistoryFoldIn* history_fold_in() const override { return this; }
   void set_threads(int threads) override { threads_ = threads < 1 ? 1 : threads; }
 
   RowMatrix item_embeddings() const override { return item_factors_; }
@@ -44,6 +45,10 @@ class IalsRecommender : public Recommender, public ItemVectors {
   // with the item factors fixed, solved exactly: a factor for a user unseen in
   // training (fold-in, issue #19). An empty history gives zeros.
   Eigen::VectorXf solve_user(const SparseRowMatrix& history_row) const;
+  // Fold-in: solve_user of the training row merged with the online entries, then
+  // the factor's dot product with every item factor (as score_all).
+  void score_folded_in(std::optional<std::uint32_t> trained_user, std::span<const HistoryEntry> online,
+                       float* out_all_items) const override;
 
   // The objective L above on the training matrix of the last fit.
   double loss() const;
@@ -66,6 +71,7 @@ class IalsRecommender : public Recommender, public ItemVectors {
   // The row's exact solution given the Gram matrix alpha0 * fixed^T fixed.
   void solve_row_exact(const SparseRowMatrix& observations, std::int64_t row, const RowMatrix& fixed,
                        const Eigen::MatrixXf& gram, float* x) const;
+  void prepare_fold_in();  // history_ from by_user_, item_gram_ from item_factors_
   void solve_row_cg(const SparseRowMatrix& observations, std::int64_t row, const RowMatrix& fixed,
                     const Eigen::MatrixXf& gram, float* x) const;
   Eigen::MatrixXf scaled_gram(const RowMatrix& factors) const;  // alpha0 * F^T F
@@ -86,6 +92,11 @@ class IalsRecommender : public Recommender, public ItemVectors {
   // Fitted state (the matrices only between fit and the end of training).
   RowMatrix user_factors_, item_factors_;
   SparseRowMatrix by_user_, by_item_;
+  // What fold-in needs after load: each trained user's row (model.safetensors
+  // "history"; a model saved before it: the bundle's training items at weight 1)
+  // and alpha0 H^T H of the fixed item factors, computed once.
+  SparseRowMatrix history_;
+  Eigen::MatrixXf item_gram_;
   std::vector<double> epoch_losses_;
 };
 

@@ -12,7 +12,7 @@
 
 namespace hybridrec {
 
-class ItemKnnRecommender : public Recommender, public ItemSimilarity {
+class ItemKnnRecommender : public Recommender, public ItemSimilarity, public HistoryFoldIn {
  public:
   explicit ItemKnnRecommender(const nlohmann::json& config);  // reads model.itemknn.*
 
@@ -25,6 +25,7 @@ class ItemKnnRecommender : public Recommender, public ItemSimilarity {
   void save(const std::filesystem::path& dir) const override;
   void load(const std::filesystem::path& dir, const LoadContext& context) override;
   const ItemSimilarity* item_similarity() const override { return this; }
+  const HistoryFoldIn* history_fold_in() const override { return this; }
   void set_threads(int threads) override { threads_ = threads < 1 ? 1 : threads; }
 
   // The (shrunk) cosine when either item keeps the other as a neighbour, else 0;
@@ -33,6 +34,9 @@ class ItemKnnRecommender : public Recommender, public ItemSimilarity {
 
   // Scores every item for a history row (1 x num_items), e.g. a user unseen in training.
   void score_history(const SparseRowMatrix& history_row, float* out) const;
+  // Fold-in: score_history of the training row merged with the online entries.
+  void score_folded_in(std::optional<std::uint32_t> trained_user, std::span<const HistoryEntry> online,
+                       float* out_all_items) const override;
 
   // W: row a holds item a's kept neighbours (sorted by item index) and similarities.
   const SparseRowMatrix& neighbors() const { return neighbors_; }

@@ -38,6 +38,8 @@ class RoutedRecommender final : public Recommender {
   const ContentScoring* content_scoring() const override { return new_users_->content_scoring(); }
   const ItemVectors* item_vectors() const override { return history_->item_vectors(); }
   const ItemSimilarity* item_similarity() const override { return history_->item_similarity(); }
+  // Fold-in scores from a history: the history part's (its users share the index space).
+  const HistoryFoldIn* history_fold_in() const override { return history_->history_fold_in(); }
   void set_threads(int threads) override;
 
   // has_history for the constructor: the users with interactions in split.train.

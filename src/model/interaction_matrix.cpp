@@ -133,4 +133,23 @@ SparseRowMatrix load_sparse_tensors(const std::vector<NamedTensor>& tensors, con
   return matrix;
 }
 
+SparseRowMatrix fold_in_row(const SparseRowMatrix& training, std::optional<std::uint32_t> trained_user,
+                            std::span<const HistoryEntry> online, std::int64_t cols) {
+  std::vector<std::pair<std::int64_t, float>> entries;
+  if (trained_user && static_cast<std::int64_t>(*trained_user) < training.rows())
+    for (SparseRowMatrix::InnerIterator it(training, *trained_user); it; ++it) entries.emplace_back(it.col(), it.value());
+  for (const auto& e : online)
+    if (static_cast<std::int64_t>(e.item) < cols) entries.emplace_back(e.item, e.weight);
+  std::sort(entries.begin(), entries.end());
+  SparseRowMatrix row(1, cols);
+  row.reserve(static_cast<std::int64_t>(entries.size()));
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    // Sorted by (column, weight): the last of a run of one column holds the largest weight.
+    if (k + 1 < entries.size() && entries[k + 1].first == entries[k].first) continue;
+    row.insert(0, entries[k].first) = entries[k].second;
+  }
+  row.makeCompressed();
+  return row;
+}
+
 }  // namespace hybridrec

@@ -16,6 +16,7 @@
 
 #include "data/dataset.h"
 #include "data/split.h"
+#include "model/abilities.h"
 #include "model/recommender.h"
 #include "data/positives.h"
 #include "model/tensor.h"
@@ -38,6 +39,13 @@ SparseRowMatrix training_matrix(const TrainingContext& context, const std::strin
 
 // The transpose as a row-major matrix (item x user), for item-side passes.
 SparseRowMatrix transpose_rows(const SparseRowMatrix& matrix);
+
+// The history row (1 x cols) fold-in scores from (model/abilities.h HistoryFoldIn):
+// row `trained_user` of `training` (none when absent or past its rows) merged with
+// `online`; a pair in both keeps the larger weight. Columns sorted; online items
+// outside [0, cols) are ignored.
+SparseRowMatrix fold_in_row(const SparseRowMatrix& training, std::optional<std::uint32_t> trained_user,
+                            std::span<const HistoryEntry> online, std::int64_t cols);
 
 // A family setting config["model"][family][key]: the default when absent,
 // ConfigError naming "model.<family>.<key>" when it has the wrong type.

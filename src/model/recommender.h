@@ -54,6 +54,7 @@ struct LoadContext {
 class ContentScoring;
 class ItemVectors;
 class ItemSimilarity;
+class HistoryFoldIn;
 class SgdTrainable;
 
 class Recommender {
@@ -87,6 +88,7 @@ class Recommender {
   virtual const ContentScoring* content_scoring() const { return nullptr; }
   virtual const ItemVectors* item_vectors() const { return nullptr; }
   virtual const ItemSimilarity* item_similarity() const { return nullptr; }
+  virtual const HistoryFoldIn* history_fold_in() const { return nullptr; }
   virtual SgdTrainable* sgd_trainable() { return nullptr; }
   // Threads for scoring (serving sets 1: request threads are the parallelism).
   virtual void set_threads(int threads) {}

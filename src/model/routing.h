@@ -11,22 +11,34 @@
 //   unknown, without attributes          -> popularity
 // model.cold_user_path "popularity" sends every user without history to
 // popularity; "content" and "auto" (not decided yet) keep the model's cold path.
+//
+// With an online history (serving, issue #19) - events the model was not trained on:
+//   known, with training history         -> fold-in (HistoryFoldIn) when the family
+//                                           has it, else the model
+//   without training history, with at    -> fold-in when the family has it, else the
+//   least fold_in_min_events events         content path with behaviour features
+//                                           from the history (ContentScoring), else
+//                                           the rules above
+// A family's own fold-in and content path beat popularity whatever
+// model.cold_user_path says: that setting was chosen for users with no behaviour at all.
 #include <string>
 
 #include "model/recommender.h"
 
 namespace hybridrec {
 
-enum class Route { model, content, popularity };
+enum class Route { model, content, popularity, fold_in };
 
 struct UserFacts {
   bool known = true;             // in the model's user id map
   bool has_history = true;       // has training interactions
   bool has_attributes = false;   // (unknown users) attributes to score from
+  std::size_t online_events = 0;       // events since training (serving's online history)
+  std::size_t fold_in_min_events = 1;  // a user without training history needs this many
 };
 
 Route route_user(const Recommender& model, const std::string& cold_user_path, const UserFacts& user);
-// "model", "content" or "popularity" (what responses and logs call the path).
+// "model", "content", "popularity" or "fold_in" (what responses and logs call the path).
 const char* route_name(Route route);
 
 }  // namespace hybridrec

@@ -8,6 +8,7 @@ const char* route_name(Route route) {
   switch (route) {
     case Route::recommendations: return "recommendations";
     case Route::users: return "users";
+    case Route::user_history: return "user_history";
     case Route::events: return "events";
     case Route::experiments: return "experiments";
     case Route::healthz: return "healthz";

@@ -14,8 +14,8 @@
 
 namespace hybridrec::serve {
 
-enum class Route { recommendations, users, events, experiments, healthz, metrics, admin_reload, unmatched };
-inline constexpr std::size_t kRouteCount = 8;
+enum class Route { recommendations, users, user_history, events, experiments, healthz, metrics, admin_reload, unmatched };
+inline constexpr std::size_t kRouteCount = 9;
 const char* route_name(Route route);
 
 class HttpMetrics {

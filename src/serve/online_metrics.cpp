@@ -53,6 +53,7 @@ void OnlineMetrics::record(const std::string& model_id, const std::string& reque
 std::size_t OnlineMetrics::replay(const std::filesystem::path& events_file) {
   std::size_t invalid = 0;
   const std::size_t torn = DurableLog::read(events_file, [&](const nlohmann::json& e) {
+    if (e.value("source", "") == "history") return;  // a user's history sent by the shop, not feedback on a response
     auto type = parse_feedback_type(e.value("type", ""));
     const std::string model = e.value("model_id", ""), request = e.value("request_id", "");
     if (!type || model.empty() || request.empty()) {

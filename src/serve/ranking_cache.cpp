@@ -6,11 +6,11 @@ namespace {
 std::size_t bytes_of(const RankedList& list) { return list.items.size() * sizeof(ScoredItem) + 64; }
 }  // namespace
 
-std::shared_ptr<const RankedList> RankingCache::find(std::uint32_t user) const {
+std::shared_ptr<const RankedList> RankingCache::find(std::uint32_t user, std::uint64_t version) const {
   const Shard& s = shards_[user % kShards];
   std::lock_guard<std::mutex> lock(s.mutex);
   auto it = s.lists.find(user);
-  return it == s.lists.end() ? nullptr : it->second;
+  return it == s.lists.end() || it->second->history_version != version ? nullptr : it->second;
 }
 
 void RankingCache::insert(std::uint32_t user, std::shared_ptr<const RankedList> list) {

@@ -1,7 +1,8 @@
 #pragma once
 // Per loaded model: each known user's ranked list, computed on the first request
-// and reused by later ones (a user's scores only change with the model, and a
-// reload builds a fresh cache with the new model). Bounded by bytes; sharded so
+// and reused by later ones until the model changes (a reload builds a fresh cache)
+// or the user's online history does (lists carry the history version they were
+// computed from). Bounded by bytes; sharded so
 // concurrent requests rarely share a lock. A full shard drops an arbitrary entry:
 // recomputing one user's list costs one score_all, so a simple policy is enough.
 #include <array>
@@ -21,12 +22,16 @@ namespace hybridrec::serve {
 struct RankedList {
   std::vector<ScoredItem> items;
   bool complete = true;
+  // The version of the user's online history it was computed from (serve/online_history.h):
+  // a cached list of another version is stale, so a user's event invalidates it.
+  std::uint64_t history_version = 0;
 };
 
 class RankingCache {
  public:
   explicit RankingCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
-  std::shared_ptr<const RankedList> find(std::uint32_t user) const;
+  // The user's list if it was computed from online-history version `version`.
+  std::shared_ptr<const RankedList> find(std::uint32_t user, std::uint64_t version = 0) const;
   void insert(std::uint32_t user, std::shared_ptr<const RankedList> list);
   bool enabled() const { return max_bytes_ > 0; }
 

@@ -46,7 +46,8 @@ ServedModel::ServedModel(std::string model_id, std::string version, const std::f
       options_(options),
       bundle_(ModelBundle::load(dir)),
       catalog_(ItemCatalog::from(bundle_)),
-      cache_(options.cache_bytes) {
+      cache_(options.cache_bytes),
+      weighting_(PositiveWeighting::from_config(bundle_.config)) {
   // Request threads are the parallelism: one request scores on one core. Eigen
   // would otherwise split every product of a request over OpenMP threads of its
   // own (outside an active parallel region it uses all cores), and on a loaded
@@ -55,6 +56,7 @@ ServedModel::ServedModel(std::string model_id, std::string version, const std::f
   Eigen::setNbThreads(1);
   bundle_.recommender->set_threads(1);
   popularity_ = std::make_shared<RankedList>(sorted(bundle_.popularity, true));
+  if (bundle_.feature_builder) item_category_ = bundle_.feature_builder->item_category_codes(bundle_.features.items);
   const bool large = bundle_.items.size() >= options_.ann_min_items;
   const bool want_index = options_.ann == AnnMode::on || (options_.ann == AnnMode::automatic && large);
   // The candidate stage needs vectors to search; a family without them is scored exactly.
@@ -105,10 +107,11 @@ RankedList ServedModel::approximate_ranking(std::uint32_t user) const {
   return list;
 }
 
-std::shared_ptr<const RankedList> ServedModel::known_user_ranking(std::uint32_t user, std::string& stage) const {
+std::shared_ptr<const RankedList> ServedModel::known_user_ranking(std::uint32_t user, std::uint64_t version,
+                                                                   std::string& stage) const {
   stage = index_ ? "approximate" : "exact";
-  if (auto hit = cache_.find(user)) return hit;
-  std::shared_ptr<const RankedList> list;
+  if (auto hit = cache_.find(user, version)) return hit;
+  std::shared_ptr<RankedList> list;
   if (index_) {
     list = std::make_shared<RankedList>(approximate_ranking(user));
   } else {
@@ -116,8 +119,35 @@ std::shared_ptr<const RankedList> ServedModel::known_user_ranking(std::uint32_t 
     bundle_.recommender->score_all(std::span<const std::uint32_t>(&user, 1), scores.data());
     list = std::make_shared<RankedList>(sorted(std::move(scores), false));
   }
+  list->history_version = version;
   cache_.insert(user, list);
   return list;
+}
+
+const char* ServedModel::fold_in_kind() const {
+  if (bundle_.recommender->history_fold_in()) return "history";
+  if (bundle_.recommender->content_scoring() && bundle_.feature_builder) return "content";
+  return "none";
+}
+
+std::vector<float> ServedModel::fold_in_scores(std::optional<std::uint32_t> user,
+                                               std::span<const HistoryEntry> online) const {
+  std::vector<float> scores(bundle_.items.size());
+  bundle_.recommender->history_fold_in()->score_folded_in(user, online, scores.data());
+  return scores;
+}
+
+std::vector<float> ServedModel::content_scores(const RawAttributes& attributes, std::span<const HistoryEvent> history) const {
+  const FeatureBuilder& features = *bundle_.feature_builder;
+  std::vector<float> dense(features.user_dense_dim());
+  std::vector<std::int32_t> cats(features.user_categorical_cardinality().size());
+  if (history.empty())
+    features.user_from_attributes(attributes, dense.data(), cats.data());
+  else
+    features.user_from_history(attributes, history, item_category_, dense.data(), cats.data());
+  std::vector<float> scores(bundle_.items.size());
+  bundle_.recommender->content_scoring()->score_new_user(dense.data(), cats.data(), scores.data());
+  return scores;
 }
 
 RecommendAnswer ServedModel::recommend(const RecommendQuery& q) const {
@@ -136,25 +166,71 @@ RecommendAnswer ServedModel::recommend(const RecommendQuery& q) const {
   }
   RecommendAnswer answer;
   answer.candidate_stage = "exact";
-  std::shared_ptr<const RankedList> ranked;
-  std::span<const std::uint32_t> exclude;
   auto index = bundle_.users.find(q.user_id);
   answer.known_user = index.has_value();
-  const Route route = index ? bundle_.route(*index) : bundle_.route_new_user(!q.attributes.empty());
-  answer.served_by = route_name(route);
-  if (index && q.exclude_seen && *index < bundle_.seen.size()) exclude = bundle_.seen[*index];
+
+  // The online history in this model's item indices (an item another version's
+  // catalogue has and this one lacks is skipped), as fold-in entries, as
+  // behaviour events, and the items exclude_seen removes.
+  std::vector<HistoryEntry> online;
+  std::vector<HistoryEvent> behaviour;
+  std::vector<std::uint32_t> exclude_online;
+  for (const auto& e : q.online.events) {
+    const auto item = bundle_.items.find(e.item_id);
+    if (!item) continue;
+    const Event event = e.type == FeedbackType::purchase      ? Event::Purchase
+                        : e.type == FeedbackType::add_to_cart ? Event::AddToCart
+                                                              : Event::View;
+    online.push_back({*item, weighting_.event_weights[static_cast<int>(event)]});
+    behaviour.push_back({*item, event, e.timestamp});
+    if (std::find(options_.exclude_event_types.begin(), options_.exclude_event_types.end(), e.type) !=
+        options_.exclude_event_types.end())
+      exclude_online.push_back(*item);
+  }
+
+  UserFacts facts;
+  facts.known = index.has_value();
+  facts.has_history = index && *index < bundle_.seen.size() && !bundle_.seen[*index].empty();
+  facts.has_attributes = !index && !q.attributes.empty() && bundle_.feature_builder;
+  facts.online_events = online.size();
+  facts.fold_in_min_events = options_.fold_in_min_events;
+  Route route = route_user(*bundle_.recommender, bundle_.cold_user_path(), facts);
+  const bool content_from_history = route == Route::content && !online.empty() && !facts.has_history;
+  if (route == Route::content && !bundle_.feature_builder) route = Route::popularity;
+  answer.served_by = content_from_history ? "content_fold_in" : route_name(route);
+
+  std::vector<std::uint32_t> exclude_merged;
+  std::span<const std::uint32_t> exclude;
+  if (q.exclude_seen) {
+    if (index && *index < bundle_.seen.size()) exclude = bundle_.seen[*index];
+    if (!exclude_online.empty()) {
+      exclude_merged.assign(exclude.begin(), exclude.end());
+      exclude_merged.insert(exclude_merged.end(), exclude_online.begin(), exclude_online.end());
+      std::sort(exclude_merged.begin(), exclude_merged.end());
+      exclude_merged.erase(std::unique(exclude_merged.begin(), exclude_merged.end()), exclude_merged.end());
+      exclude = exclude_merged;
+    }
+  }
+
+  std::shared_ptr<const RankedList> ranked;
   if (route == Route::popularity) {
     ranked = popularity_;
-  } else if (index) {  // the model, or its cold path for a known user without history
-    ranked = known_user_ranking(*index, answer.candidate_stage);
-  } else {  // content path from the request's (or the user store's) attributes
-    std::vector<float> dense(bundle_.feature_builder->user_dense_dim());
-    std::vector<std::int32_t> cats(bundle_.feature_builder->user_categorical_cardinality().size());
-    bundle_.feature_builder->user_from_attributes(q.attributes, dense.data(), cats.data());
-    std::vector<float> scores(bundle_.items.size());
-    bundle_.recommender->content_scoring()->score_new_user(dense.data(), cats.data(), scores.data());
+  } else if (route == Route::fold_in) {
+    // Trained users' fold-in lists are cached under their history version; a user
+    // unknown to training is scored per request.
+    const std::uint64_t version = q.online.version;
+    if (index) ranked = cache_.find(*index, version);
+    if (!ranked) {
+      auto list = std::make_shared<RankedList>(sorted(fold_in_scores(index, online), category != nullptr));
+      list->history_version = version;
+      if (index) cache_.insert(*index, list);
+      ranked = std::move(list);
+    }
+  } else if (index && !content_from_history) {  // the model, or its cold path for a known user without history
+    ranked = known_user_ranking(*index, q.online.version, answer.candidate_stage);
+  } else {  // content path from the attributes (request or user store) and the online behaviour
     // A filter may need to reach deep into the list: keep it whole then.
-    ranked = std::make_shared<RankedList>(sorted(std::move(scores), category != nullptr));
+    ranked = std::make_shared<RankedList>(sorted(content_scores(q.attributes, behaviour), category != nullptr));
   }
 
   const ItemSimilarityFn similarity = q.diversity > 0 ? catalog_.similarity(bundle_) : ItemSimilarityFn{};
@@ -163,7 +239,7 @@ RecommendAnswer ServedModel::recommend(const RecommendQuery& q) const {
   // variety without reaching deep into the tail.
   const std::size_t want = diversify ? std::min<std::size_t>(std::max<std::size_t>(q.k * 5, 50), 5000) : q.k;
   auto picked = take(ranked->items, want, exclude, category);
-  if (picked.size() < std::min(want, bundle_.items.size()) && !ranked->complete && index) {
+  if (picked.size() < std::min(want, bundle_.items.size()) && !ranked->complete && index && route == Route::model) {
     // The kept top (or the candidates) ran out under the filters: score everything.
     answer.candidate_stage = "exact";
     ranked = std::make_shared<RankedList>(exact_ranking(*index));

@@ -9,8 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "data/positives.h"
+#include "model/abilities.h"
 #include "serve/candidate_index.h"
 #include "serve/item_catalog.h"
+#include "serve/online_history.h"
 #include "serve/ranking_cache.h"
 #include "train/model_bundle.h"
 
@@ -26,6 +29,11 @@ struct ServingOptions {
   CandidateIndexOptions index;
   std::size_t cache_bytes = 256u << 20;  // ranking cache per model; 0 disables it
   std::size_t kept_per_list = 2000;      // a cached list keeps this many best items of large catalogs
+  // Fresh recommendations (issue #19): a user without training history is served
+  // by fold-in from this many online events on; exclude_seen also removes the
+  // online-history items of these event types.
+  std::size_t fold_in_min_events = 1;
+  std::vector<FeedbackType> exclude_event_types = {FeedbackType::purchase};
 };
 
 struct RecommendQuery {
@@ -35,11 +43,12 @@ struct RecommendQuery {
   double diversity = 0;
   std::optional<std::string> category;
   RawAttributes attributes;  // for users the model does not know (request or user store)
+  OnlineHistory::Snapshot online;  // the user's online history (the server's, shared by every model)
 };
 
 struct RecommendAnswer {
   std::vector<ScoredItem> items;
-  std::string served_by;        // model | content | popularity
+  std::string served_by;        // model | content | popularity | fold_in | content_fold_in
   std::string candidate_stage;  // exact | approximate
   bool known_user = false;
   bool diversified = false;     // MMR applied
@@ -57,6 +66,9 @@ class ServedModel {
   const ModelBundle& bundle() const { return bundle_; }
   const ItemCatalog& catalog() const { return catalog_; }
   bool approximate() const { return index_ != nullptr; }
+  // What this model does with an online history (/healthz): "history" (HistoryFoldIn),
+  // "content" (behaviour features through the content path) or "none".
+  const char* fold_in_kind() const;
   const CandidateIndex* candidate_index() const { return index_.get(); }
 
   // Every item scored exactly, best first (the reference the approximate stage is measured against).
@@ -65,7 +77,12 @@ class ServedModel {
   RankedList approximate_ranking(std::uint32_t user) const;
 
  private:
-  std::shared_ptr<const RankedList> known_user_ranking(std::uint32_t user, std::string& stage) const;
+  // `version` is the user's online-history version the list belongs to (0: none).
+  std::shared_ptr<const RankedList> known_user_ranking(std::uint32_t user, std::uint64_t version, std::string& stage) const;
+  // Scores from the training row plus the online history (HistoryFoldIn).
+  std::vector<float> fold_in_scores(std::optional<std::uint32_t> user, std::span<const HistoryEntry> online) const;
+  // The content path from attributes and (when not empty) the behaviour of `history`.
+  std::vector<float> content_scores(const RawAttributes& attributes, std::span<const HistoryEvent> history) const;
   // Best first; keeps only the top kept_per_list items unless keep_all.
   RankedList sorted(std::vector<float> scores, bool keep_all) const;
 
@@ -76,6 +93,8 @@ class ServedModel {
   std::shared_ptr<const RankedList> popularity_;
   std::unique_ptr<CandidateIndex> index_;
   mutable RankingCache cache_;
+  PositiveWeighting weighting_;             // online events weigh what training events of their type weighed
+  std::vector<std::int32_t> item_category_;  // category code per item, for behaviour features
 };
 
 }  // namespace hybridrec::serve

@@ -94,6 +94,11 @@ struct RecommendationServer::Impl {
                 check_id("user id", req.matches[1]);
                 send_json(res, 200, service.put_user(req.matches[1], parse_json_body(req.body)));
               }));
+    http.route("POST", R"(/v1/users/([^/]+)/history)", handle(Route::user_history, [this](const auto& req, auto& res) {
+                const std::string auth = req.header("Authorization");
+                const std::string bearer = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
+                send_json(res, 200, service.record_history(req.matches[1], parse_json_body(req.body), bearer));
+              }));
     http.route("POST", "/v1/events", handle(Route::events, [this](const auto& req, auto& res) {
                 send_json(res, 200, service.record_events(parse_json_body(req.body)));
               }));

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
+#include <fstream>
 #include <random>
 
 #include "serve/request_error.h"
@@ -33,6 +35,46 @@ std::vector<std::string> known_user_attributes(const ServedModel& model) {
   return names;
 }
 
+// The history endpoint's token: the option, else serving/history_token, which
+// must be readable by its owner only (like an ssh key).
+std::string history_token(const ServiceOptions& o) {
+  if (!o.history_token.empty()) return o.history_token;
+  const auto file = serving_dir(o) / "history_token";
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  if (ec || !std::filesystem::exists(status)) return "";
+  using std::filesystem::perms;
+  if ((status.permissions() & (perms::group_all | perms::others_all)) != perms::none)
+    throw Error(file.string() + " is readable by others: make it mode 0600 (chmod 600) or pass --history-token");
+  std::ifstream in(file);
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  if (token.empty()) throw Error(file.string() + " is empty");
+  return token;
+}
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// An event's optional "timestamp" (unix seconds) or now.
+std::int64_t event_timestamp(const nlohmann::json& e, const std::string& where) {
+  if (!e.contains("timestamp")) return now_seconds();
+  const auto& t = e["timestamp"];
+  if (!t.is_number() || !std::isfinite(t.get<double>()) || t.get<double>() < 0 || t.get<double>() > 1e11)
+    throw RequestError(400, where + "field 'timestamp' must be unix seconds (a number >= 0), got " + t.dump().substr(0, 40));
+  return static_cast<std::int64_t>(t.get<double>());
+}
+
+// 400 unless a served model knows the item: an event for an item no model can
+// score would sit in the history forever.
+void check_known_item(const ModelSet& set, const std::string& item_id, const std::string& where) {
+  if (set.champion->bundle().items.find(item_id)) return;
+  if (set.challenger && set.challenger->bundle().items.find(item_id)) return;
+  throw RequestError(400, where + "field 'item_id': unknown item '" + item_id.substr(0, 80) + "' (not in the served models' catalogue)");
+}
+
 nlohmann::json model_json(const ServedModel& m, const char* role) {
   return {{"model_id", m.model_id()},
           {"version", m.version()},
@@ -40,7 +82,8 @@ nlohmann::json model_json(const ServedModel& m, const char* role) {
           {"type", m.bundle().type()},
           {"items", m.bundle().items.size()},
           {"users", m.bundle().users.size()},
-          {"candidate_stage", m.approximate() ? "approximate" : "exact"}};
+          {"candidate_stage", m.approximate() ? "approximate" : "exact"},
+          {"fold_in", m.fold_in_kind()}};
 }
 }  // namespace
 
@@ -69,8 +112,11 @@ RecommendationService::RecommendationService(const ServiceOptions& options)
     : workspace_(store::Workspace::open(options.workspace, options.store_url)),
       hub_(std::make_unique<ModelHub>(workspace_, options.serving, options.environment)),
       users_(serving_dir(options) / "users.jsonl"),
-      events_(serving_dir(options) / "events.jsonl") {
+      events_(serving_dir(options) / "events.jsonl"),
+      history_(options.history_max_events),
+      history_token_(history_token(options)) {
   replay_skipped_ = online_.replay(events_.path());
+  history_replayed_ = history_.replay(events_.path());
 }
 
 nlohmann::json RecommendationService::recommend(const RecommendQuery& query) {
@@ -80,6 +126,7 @@ nlohmann::json RecommendationService::recommend(const RecommendQuery& query) {
   RecommendQuery q = query;
   if (q.attributes.empty() && !model.bundle().users.find(q.user_id))
     if (auto stored = users_.get(q.user_id)) q.attributes = *stored;
+  q.online = history_.get(q.user_id);
   const RecommendAnswer answer = model.recommend(q);
   http_metrics_.count_recommendation(model.model_id(), role, answer.served_by);
   nlohmann::json items = nlohmann::json::array();
@@ -147,13 +194,62 @@ nlohmann::json RecommendationService::record_events(const nlohmann::json& body) 
       check_id(where + "field '" + field + "'", e[field].get<std::string>());
       record[field] = e[field];
     }
+    if (record.contains("item_id")) check_known_item(*set, record["item_id"].get<std::string>(), where);
+    record["timestamp"] = event_timestamp(e, where);
     records.push_back(std::move(record));
     parsed.emplace_back(model_id, *type);
   }
   events_.append_all(records);  // durable before anything is counted or acknowledged
-  for (std::size_t i = 0; i < records.size(); ++i)
+  for (std::size_t i = 0; i < records.size(); ++i) {
     online_.record(parsed[i].first, records[i]["request_id"].get<std::string>(), parsed[i].second);
+    if (auto event = OnlineHistory::from_record(records[i])) history_.add(event->first, event->second);
+  }
   return {{"accepted", records.size()}};
+}
+
+nlohmann::json RecommendationService::record_history(const std::string& user_id, const nlohmann::json& body,
+                                                     const std::string& bearer) {
+  if (history_token_.empty())
+    throw RequestError(403, "the history endpoint is disabled; start the server with --history-token or a "
+                            "serving/history_token file (mode 0600)");
+  if (bearer != history_token_)
+    throw RequestError(401, "missing or wrong history token (send 'Authorization: Bearer <token>')");
+  check_id("user id", user_id);
+  if (!history_.enabled()) throw RequestError(409, "online history is off (--history-max-events 0)");
+  const nlohmann::json* list = &body;
+  if (body.is_object() && body.contains("events")) list = &body["events"];
+  if (!list->is_array()) throw RequestError(400, "expected {\"events\": [{\"item_id\", \"type\", \"timestamp\"}, ...]}");
+  if (list->empty()) throw RequestError(400, "no events in the body");
+  if (list->size() > history_.max_per_user())
+    throw RequestError(400, fmt::format("history too long: {} events, at most {} are kept per user (--history-max-events)",
+                                        list->size(), history_.max_per_user()));
+  const auto set = hub_->current();
+  const std::string received = now_iso();
+  std::vector<nlohmann::json> records;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const auto& e = (*list)[i];
+    const std::string where = fmt::format("event {}: ", i);
+    if (!e.is_object()) throw RequestError(400, where + "an event must be a JSON object");
+    if (!e.contains("type") || !e["type"].is_string())
+      throw RequestError(400, where + "field 'type' is required (click, add_to_cart, purchase)");
+    const auto type = parse_feedback_type(e["type"].get<std::string>());
+    if (!type || !enters_history(*type))
+      throw RequestError(400, where + "field 'type': unknown history event '" + e["type"].get<std::string>().substr(0, 40) +
+                                  "' (expected click, add_to_cart, purchase)");
+    if (!e.contains("item_id") || !e["item_id"].is_string()) throw RequestError(400, where + "field 'item_id' is required");
+    const std::string item = e["item_id"].get<std::string>();
+    check_id(where + "field 'item_id'", item);
+    check_known_item(*set, item, where);
+    for (const auto& [name, value] : e.items())
+      if (name != "type" && name != "item_id" && name != "timestamp")
+        throw RequestError(400, where + "unknown field '" + name.substr(0, 40) + "' (accepted: type, item_id, timestamp)");
+    records.push_back({{"type", to_string(*type)}, {"user_id", user_id}, {"item_id", item},
+                       {"timestamp", event_timestamp(e, where)}, {"source", "history"}, {"received_at", received}});
+  }
+  events_.append_all(records);  // durable before the history changes
+  for (const auto& r : records)
+    if (auto event = OnlineHistory::from_record(r)) history_.add(event->first, event->second);
+  return {{"user_id", user_id}, {"accepted", records.size()}, {"history_events", history_.get(user_id).events.size()}};
 }
 
 nlohmann::json RecommendationService::experiments() const {
@@ -177,6 +273,10 @@ nlohmann::json RecommendationService::health() const {
           {"plan", set->plan.to_json()},
           {"models", loaded},
           {"stored_users", users_.size()},
+          {"online_history",
+           {{"max_events_per_user", history_.max_per_user()},
+            {"users", history_.users()},
+            {"events_replayed_on_start", history_replayed_}}},
           {"event_log_lines_skipped_on_start", replay_skipped_}};
 }
 

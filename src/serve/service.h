@@ -4,8 +4,9 @@
 // client's mistake. The server (serve/server.h) only routes, times and encodes.
 //
 // State in the workspace (serving/): users.jsonl (attributes of new users) and
-// events.jsonl (feedback), both append-only and fsync'ed before a request is
-// answered, replayed on start so online metrics survive a restart; models/
+// events.jsonl (feedback and users' online histories), both append-only and
+// fsync'ed before a request is answered, replayed on start so online metrics and
+// histories survive a restart; history_token (optional, mode 0600); models/
 // (checked-out registry models and their candidate indexes).
 #include <chrono>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "serve/durable_log.h"
 #include "serve/http_metrics.h"
 #include "serve/model_set.h"
+#include "serve/online_history.h"
 #include "serve/online_metrics.h"
 #include "serve/request_parsing.h"
 #include "serve/user_store.h"
@@ -28,6 +30,12 @@ struct ServiceOptions {
   std::string store_url;               // postgresql://... (default: the workspace's SQLite)
   std::string environment = "production";  // whose deployment records set the traffic split
   ServingOptions serving;
+  // Online history (issue #19): events kept per user (0: none, every answer comes
+  // from the training data alone - "static" serving).
+  std::size_t history_max_events = 200;
+  // Bearer token for POST /v1/users/{id}/history; empty: the workspace's
+  // serving/history_token file (mode 0600) if present, else the endpoint answers 403.
+  std::string history_token;
 };
 
 class RecommendationService {
@@ -37,6 +45,10 @@ class RecommendationService {
   nlohmann::json recommend(const RecommendQuery& query);
   nlohmann::json put_user(const std::string& user_id, const nlohmann::json& body);
   nlohmann::json record_events(const nlohmann::json& body);
+  // POST /v1/users/{id}/history: a shop backend's events of one user
+  // ({"events": [{"item_id", "type", "timestamp"}]} or the list itself), checked
+  // whole before any is kept. `bearer` is the request's token.
+  nlohmann::json record_history(const std::string& user_id, const nlohmann::json& body, const std::string& bearer);
   nlohmann::json experiments() const;
   nlohmann::json health() const;
   // Re-reads the registry's deployment records now (also called by the poller).
@@ -46,6 +58,7 @@ class RecommendationService {
   HttpMetrics& http_metrics() { return http_metrics_; }
   const ModelHub& models() const { return *hub_; }
   const OnlineMetrics& online_metrics() const { return online_; }
+  const OnlineHistory& online_history() const { return history_; }
 
  private:
   store::Workspace workspace_;
@@ -53,7 +66,9 @@ class RecommendationService {
   UserStore users_;
   DurableLog events_;
   OnlineMetrics online_;
-  std::size_t replay_skipped_ = 0;
+  OnlineHistory history_;
+  std::string history_token_;
+  std::size_t replay_skipped_ = 0, history_replayed_ = 0;
   HttpMetrics http_metrics_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -89,6 +89,54 @@ TEST_P(ServeEveryFamily, AnswersKnownAndNewUsersWithMmrAndTheCandidateStageWhere
   EXPECT_EQ(answer.items.size(), 5u);
   EXPECT_TRUE(answer.served_by == "content" || answer.served_by == "popularity");
   if (!model.content_scoring()) EXPECT_EQ(answer.served_by, "popularity");
+
+  // A new visitor with an online history (issue #19): fold-in where the family has
+  // it, the content path with behaviour features where it has that, else popularity.
+  const auto& known_items = served.bundle().seen[*served.bundle().users.find(known)];
+  serve::RecommendQuery visitor;
+  visitor.user_id = "visitor-with-history";
+  visitor.k = 5;
+  std::vector<HistoryEntry> entries;
+  for (std::size_t i = 0; i < known_items.size() && i < 5; ++i) {
+    visitor.online.events.push_back({served.bundle().items.id(known_items[i]), serve::FeedbackType::click, 1700000000});
+    entries.push_back({known_items[i], 1.0f});  // a click weighs what a view weighed in training (default 1)
+  }
+  visitor.online.version = entries.size();
+  const auto folded = served.recommend(visitor);
+  const std::string path = model.history_fold_in() ? "fold_in" : model.content_scoring() ? "content_fold_in" : "popularity";
+  EXPECT_EQ(folded.served_by, path);
+  ASSERT_EQ(folded.items.size(), 5u);
+  if (const HistoryFoldIn* fold = model.history_fold_in()) {
+    std::vector<float> scores(model.num_items());
+    fold->score_folded_in(std::nullopt, entries, scores.data());
+    const auto best = top_k(scores, 5);  // clicks are not excluded (purchases are, by default)
+    for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(folded.items[i].item, best[i].item) << "rank " << i;
+  }
+
+  // A trained user's purchase is excluded from their next answer, whatever the family.
+  serve::RecommendQuery buyer;
+  buyer.user_id = known;
+  buyer.k = 10;
+  const auto before = served.recommend(buyer);
+  buyer.online.events.push_back({served.bundle().items.id(before.items[0].item), serve::FeedbackType::purchase, 1700000000});
+  buyer.online.version = 1;
+  const auto after = served.recommend(buyer);
+  EXPECT_EQ(after.served_by, model.history_fold_in() ? "fold_in" : "model");
+  for (const auto& s : after.items) EXPECT_NE(s.item, before.items[0].item);
+  if (const HistoryFoldIn* fold = model.history_fold_in()) {
+    // The list cached by the first request is stale after the event: the answer is
+    // the fold-in of the training row plus the purchase, seen items and the purchase excluded.
+    const std::uint32_t user = *served.bundle().users.find(known);
+    const HistoryEntry purchase[1] = {{before.items[0].item, 1.0f}};
+    std::vector<float> scores(model.num_items());
+    fold->score_folded_in(user, purchase, scores.data());
+    std::vector<std::uint32_t> exclude = served.bundle().seen[user];
+    exclude.push_back(before.items[0].item);
+    std::sort(exclude.begin(), exclude.end());
+    const auto best = top_k(scores, 10, exclude);
+    ASSERT_EQ(after.items.size(), best.size());
+    for (std::size_t i = 0; i < best.size(); ++i) EXPECT_EQ(after.items[i].item, best[i].item) << "rank " << i;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, ServeEveryFamily, ::testing::ValuesIn(model_family_names()),

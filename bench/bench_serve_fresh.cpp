@@ -1,0 +1,115 @@
+// Load generator for bench/run_serve_bench.sh's "every request follows an event"
+// case (issue #19): each client thread loops { POST /v1/events (a click or a
+// purchase of a random item by user u), then GET /v1/recommendations/u?k=10 }
+// and times the GET alone, so the latency fold-in adds (history lookup,
+// exclusion, re-scoring after the cache entry went stale) is seen without the
+// event's fsync. Prints GET p50/p99, GETs/s and events/s on one line.
+//
+// Usage: bench_serve_fresh --port P --users FILE --items FILE [--threads 16]
+//        [--seconds 10] [--new-users 0.25]
+#include <Eigen/Core>  // before httplib.h: its <resolv.h> `_res` macro breaks Eigen's headers
+#include <httplib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int port = 0, threads = 16;
+  double seconds = 10, new_share = 0.25;
+  std::string users_file, items_file;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--port") port = std::stoi(value);
+    else if (flag == "--threads") threads = std::stoi(value);
+    else if (flag == "--seconds") seconds = std::stod(value);
+    else if (flag == "--new-users") new_share = std::stod(value);
+    else if (flag == "--users") users_file = value;
+    else if (flag == "--items") items_file = value;
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
+      return 2;
+    }
+  }
+  const auto users = read_lines(users_file), items = read_lines(items_file);
+  if (!port || users.empty() || items.empty()) {
+    std::fprintf(stderr, "usage: bench_serve_fresh --port P --users FILE --items FILE [--threads N] [--seconds S]\n");
+    return 2;
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<long> errors{0};
+  std::vector<std::vector<double>> latencies(threads);
+  std::vector<long> events(threads, 0);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_keep_alive(true);
+      client.set_read_timeout(30, 0);
+      std::mt19937_64 rng(1234 + t);
+      // A request id of a response this server gave, for the events' attribution.
+      auto first = client.Get(("/v1/recommendations/" + users[0] + "?k=1").c_str());
+      if (!first || first->status != 200) {
+        ++errors;
+        return;
+      }
+      const std::string request_id = nlohmann::json::parse(first->body)["request_id"];
+      std::uniform_real_distribution<double> coin(0, 1);
+      while (!stop.load(std::memory_order_relaxed)) {
+        const std::string user = coin(rng) < new_share ? "new-" + std::to_string(rng() % 2000)
+                                                       : users[rng() % users.size()];
+        const nlohmann::json event = {{"type", coin(rng) < 0.5 ? "click" : "purchase"},
+                                      {"request_id", request_id},
+                                      {"user_id", user},
+                                      {"item_id", items[rng() % items.size()]}};
+        auto posted = client.Post("/v1/events", event.dump(), "application/json");
+        if (!posted || posted->status != 200) ++errors;
+        ++events[t];
+        const auto start = std::chrono::steady_clock::now();
+        auto got = client.Get(("/v1/recommendations/" + user + "?k=10").c_str());
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        if (!got || got->status != 200) ++errors;
+        latencies[t].push_back(ms);
+      }
+    });
+  const auto began = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& th : pool) th.join();
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  std::vector<double> all;
+  long total_events = 0;
+  for (int t = 0; t < threads; ++t) {
+    all.insert(all.end(), latencies[t].begin(), latencies[t].end());
+    total_events += events[t];
+  }
+  if (all.empty()) {
+    std::printf("no requests completed (errors %ld)\n", errors.load());
+    return 1;
+  }
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double p) { return all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))]; };
+  std::printf("GET p50 %.2f ms  p99 %.2f ms  GETs/s %.0f  events/s %.0f  errors %ld\n", pct(0.50), pct(0.99),
+              all.size() / elapsed, total_events / elapsed, errors.load());
+  return errors.load() ? 1 : 0;
+}
