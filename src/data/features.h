@@ -28,8 +28,22 @@ struct EntityFeatures {
   std::vector<std::string> categorical_names;
   std::vector<std::int32_t> categorical_cardinality;
   std::vector<std::vector<std::int32_t>> categorical;  // [field][entity]
+  // Multi-valued fields (a tag list, several genres) keep every value of an entity:
+  // the network mean-pools their embedding rows, as nn.EmbeddingBag(mode="mean").
+  // bag_offsets[field] is empty for a single-valued field; for a bag field it has
+  // size() + 1 entries and entity e's codes are bag_codes[field][offsets[e], offsets[e+1]),
+  // never an empty bag (no known value: {0}, the unknown code). categorical[field][e]
+  // then holds the bag's first code.
+  std::vector<std::vector<std::uint32_t>> bag_offsets;  // [field][entity + 1]
+  std::vector<std::vector<std::int32_t>> bag_codes;     // [field][flat]
 
   std::size_t size() const { return static_cast<std::size_t>(dense.rows()); }
+  bool is_bag(std::size_t field) const { return field < bag_offsets.size() && !bag_offsets[field].empty(); }
+  std::vector<bool> bag_fields() const {
+    std::vector<bool> out(num_categorical());
+    for (std::size_t j = 0; j < out.size(); ++j) out[j] = is_bag(j);
+    return out;
+  }
   std::size_t dense_dim() const { return static_cast<std::size_t>(dense.cols()); }
   std::size_t num_categorical() const { return categorical_names.size(); }
 };
@@ -54,8 +68,13 @@ struct FeatureConfig {
   int trending_window_days = 30;
 };
 
-// A single new user or item at serving time: raw attribute values by column name.
+// A single new user or item at serving time: raw attribute values by column name. A
+// multi-valued column takes its values joined by the column's separator ("a|b").
 using RawAttributes = std::map<std::string, std::string>;
+
+// Serving: the codes of a new entity's bag fields, [field] (empty for a single-valued
+// field, whose code is in the categorical row).
+using CategoricalBags = std::vector<std::vector<std::int32_t>>;
 
 class FeatureBuilder {
  public:
@@ -75,8 +94,11 @@ class FeatureBuilder {
   void add_cold_twins(const Dataset& dataset, const Split& split, FeatureSet& features) const;
 
   // Serving: features of a user (or item) unknown to training, from attributes alone.
-  void user_from_attributes(const RawAttributes& attributes, float* dense_out, std::int32_t* categorical_out) const;
-  void item_from_attributes(const RawAttributes& attributes, float* dense_out, std::int32_t* categorical_out) const;
+  // bags_out (optional) receives every code of the bag fields (see EntityFeatures).
+  void user_from_attributes(const RawAttributes& attributes, float* dense_out, std::int32_t* categorical_out,
+                            CategoricalBags* bags_out = nullptr) const;
+  void item_from_attributes(const RawAttributes& attributes, float* dense_out, std::int32_t* categorical_out,
+                            CategoricalBags* bags_out = nullptr) const;
 
   // feature_stats.json round trip.
   nlohmann::json to_json() const;
@@ -86,6 +108,9 @@ class FeatureBuilder {
   std::size_t item_dense_dim() const;
   std::vector<std::int32_t> user_categorical_cardinality() const;
   std::vector<std::int32_t> item_categorical_cardinality() const;
+  // Which categorical fields are multi-valued bags (EntityFeatures::bag_offsets).
+  std::vector<bool> user_bag_fields() const;
+  std::vector<bool> item_bag_fields() const;
 
  private:
   nlohmann::json stats_;  // everything the transform needs, exactly what is saved

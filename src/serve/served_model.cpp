@@ -150,9 +150,10 @@ RecommendAnswer ServedModel::recommend(const RecommendQuery& q) const {
   } else {  // content path from the request's (or the user store's) attributes
     std::vector<float> dense(bundle_.feature_builder->user_dense_dim());
     std::vector<std::int32_t> cats(bundle_.feature_builder->user_categorical_cardinality().size());
-    bundle_.feature_builder->user_from_attributes(q.attributes, dense.data(), cats.data());
+    CategoricalBags bags;  // a multi-valued attribute ("genre=a|b") uses every value
+    bundle_.feature_builder->user_from_attributes(q.attributes, dense.data(), cats.data(), &bags);
     std::vector<float> scores(bundle_.items.size());
-    bundle_.recommender->content_scoring()->score_new_user(dense.data(), cats.data(), scores.data());
+    bundle_.recommender->content_scoring()->score_new_user(dense.data(), cats.data(), scores.data(), &bags);
     // A filter may need to reach deep into the list: keep it whole then.
     ranked = std::make_shared<RankedList>(sorted(std::move(scores), category != nullptr));
   }

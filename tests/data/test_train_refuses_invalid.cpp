@@ -161,3 +161,23 @@ TEST(ColumnFlags, CliNamesColumnsByFlagsConfigKeysAndPositions) {
 
 }  // namespace
 }  // namespace hybridrec
+
+namespace hybridrec {
+namespace {
+
+TEST(TuneRefusesInvalid, TuneStopsOnErrorsAndOnInvalidSkipDropsTheRowsInEveryTrial) {
+  const auto root = testing::scratch_dir("tune-skip");
+  const fs::path data = shop(root / "data", "u9,i1,rating,6,1580000000\nu9,i2,rating,4,1969-07-20\n");
+  const std::string tune = "tune --data '" + data.string() + "' --workspace '" + (root / "ws").string() +
+                           "' --split user_random --max-jobs 1 --max-parallel-jobs 1 --threads 1 --quiet"
+                           " --set training.num_epochs=1 --set model.hidden_layers=[8] --set model.embedding_dim=4";
+  std::string out;
+  EXPECT_EQ(run(tune, root, out), 1) << out;
+  EXPECT_NE(out.find("interactions.csv:32: field 'value'"), std::string::npos) << out;
+  ASSERT_EQ(run(tune + " --on-invalid skip", root, out), 0) << out;
+  EXPECT_NE(out.find("dropping 2 row(s)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("failed"), std::string::npos) << out;  // the trial loaded the data without the bad rows
+}
+
+}  // namespace
+}  // namespace hybridrec
