@@ -4,6 +4,8 @@
 //   bench_load                      # writes /tmp/hybridrec-bench/interactions.csv (10M rows) once, then loads it
 //   bench_load --rows 1000000       # smaller file
 //   bench_load --path DIR_OR_FILE   # any dataset load_dataset understands
+//   bench_load --compare [--rounds R]  # the generic (column-mapping) reader vs the plain
+//                                   # canonical reader on the same bytes, alternated in one run
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -11,6 +13,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -97,16 +101,60 @@ void write_interactions(const fs::path& file, std::size_t rows) {
   std::fclose(out);
 }
 
+// CPU seconds of one load (the wall time on a shared machine mostly measures the others).
+double load_cpu_seconds(const fs::path& path, const std::string& format, std::size_t* rows) {
+  hybridrec::LoadOptions options;
+  options.format = format;
+  const double cpu0 = cpu_seconds();
+  hybridrec::Dataset dataset = hybridrec::load_dataset(path, options);
+  const double cpu = cpu_seconds() - cpu0;
+  *rows = dataset.interactions.size();
+  return cpu;
+}
+
+// The generic reader (a delimited file whose columns are found by alias, as any
+// user file is read) against the canonical reader of the same bytes, in turns so
+// both see the same machine load; the best of each is compared.
+int compare_readers(const fs::path& canonical_file, int rounds) {
+  const fs::path generic_file = canonical_file.parent_path() / "generic-copy" / "shop_log.csv";
+  if (!fs::exists(generic_file)) {
+    fs::create_directories(generic_file.parent_path());
+    fs::copy_file(canonical_file, generic_file);
+  }
+  double best_canonical = 1e30, best_generic = 1e30;
+  std::size_t rows_canonical = 0, rows_generic = 0;
+  for (int r = 0; r < rounds; ++r) {
+    const double c = load_cpu_seconds(canonical_file.parent_path(), "canonical", &rows_canonical);
+    const double g = load_cpu_seconds(generic_file, "generic", &rows_generic);
+    std::printf("round %d: canonical %.2f s, generic %.2f s CPU (ratio %.3f)\n", r + 1, c, g, g / c);
+    best_canonical = std::min(best_canonical, c);
+    best_generic = std::min(best_generic, g);
+  }
+  if (rows_canonical != rows_generic) {
+    std::printf("FAIL: the readers disagree (%zu vs %zu rows)\n", rows_canonical, rows_generic);
+    return 1;
+  }
+  const double ratio = best_generic / best_canonical;
+  std::printf("%zu rows; best CPU: canonical %.2f s (%.2f M rows/s), generic %.2f s (%.2f M rows/s)\n", rows_canonical,
+              best_canonical, rows_canonical / best_canonical / 1e6, best_generic, rows_generic / best_generic / 1e6);
+  std::printf("generic / canonical = %.3f   target <= 1.10: %s\n", ratio, ratio <= 1.10 ? "PASS" : "FAIL");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::size_t rows = 10'000'000;
   fs::path path;
+  bool compare = false;
+  int rounds = 3;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rows") && i + 1 < argc) rows = std::stoull(argv[++i]);
     else if (!std::strcmp(argv[i], "--path") && i + 1 < argc) path = argv[++i];
+    else if (!std::strcmp(argv[i], "--compare")) compare = true;
+    else if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
     else {
-      std::fprintf(stderr, "usage: bench_load [--rows N] [--path DATASET]\n");
+      std::fprintf(stderr, "usage: bench_load [--rows N] [--path DATASET] [--compare [--rounds R]]\n");
       return 2;
     }
   }
@@ -118,6 +166,14 @@ int main(int argc, char** argv) {
       std::printf("wrote %s (%.0f MB) in %.1f s\n", path.c_str(), fs::file_size(path) / 1e6,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
+  }
+  if (compare) {
+    if (fs::is_directory(path)) path /= "interactions.csv";
+    if (path.filename() != "interactions.csv") {
+      std::fprintf(stderr, "--compare needs a canonical interactions.csv (the default file, or --path to one)\n");
+      return 2;
+    }
+    return compare_readers(path, rounds);
   }
 
   std::size_t rss_before = current_rss_bytes();

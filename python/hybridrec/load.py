@@ -5,12 +5,15 @@ Artifact layout (what `hybridrec train` writes):
                                   content_dim, feature_embedding_dim, gmf_dim},
                         "num_users": U, "num_items": I,
                         "features": {"user_dense_dim", "item_dense_dim",        # hybrid only
-                                     "user_cat_cardinalities", "item_cat_cardinalities"}}
+                                     "user_cat_cardinalities", "item_cat_cardinalities",
+                                     "user_cat_bags", "item_cat_bags"}}  # bags: nn.EmbeddingBag fields
   model.safetensors    the state_dict (names of python/hybridrec/models.py), F32
   user_id_map.json     JSON array of user ids in index order (length U)
   item_id_map.json     JSON array of item ids in index order (length I)
   features.safetensors hybrid only: "user_dense" [U, du], "user_categorical" [U, cu] (codes as F32),
-                       "item_dense" [I, di], "item_categorical" [I, ci]
+                       "item_dense" [I, di], "item_categorical" [I, ci]; per multi-valued field j
+                       "user_bag.j.offsets" [U + 1] and "user_bag.j.codes" (every code of each
+                       user, CSR; likewise item_bag.j.*), mean-pooled by nn.EmbeddingBag
 """
 import json
 import os
@@ -60,7 +63,8 @@ def load_model(model_dir):
                                   [int(c) for c in f["user_cat_cardinalities"]],
                                   [int(c) for c in f["item_cat_cardinalities"]],
                                   content_dim=int(m["content_dim"]),
-                                  feature_embedding_dim=int(m["feature_embedding_dim"]), **common)
+                                  feature_embedding_dim=int(m["feature_embedding_dim"]),
+                                  user_cat_bags=f.get("user_cat_bags"), item_cat_bags=f.get("item_cat_bags"), **common)
         features = load_file(os.path.join(model_dir, "features.safetensors"))
         features = {k: v.float() for k, v in features.items()}
         for key, rows in (("user_dense", num_users), ("user_categorical", num_users),
@@ -70,6 +74,8 @@ def load_model(model_dir):
         # Codes are stored as floats; embeddings need integer indices.
         features["user_categorical"] = features["user_categorical"].round().long()
         features["item_categorical"] = features["item_categorical"].round().long()
+        for key in [k for k in features if "_bag." in k]:
+            features[key] = features[key].round().long()
     else:
         raise ValueError(f"{model_dir}/config.json: model.type {m['type']!r} has no PyTorch class")
 
@@ -85,6 +91,19 @@ def load_model(model_dir):
     return ModelBundle(model, user_ids, item_ids, config, features)
 
 
+def _bags(features, side, ids):
+    """{field: (input, offsets)} of the entities' bags, nn.EmbeddingBag's 1-D form."""
+    out = {}
+    for key in features:
+        if key.startswith(side + "_bag.") and key.endswith(".offsets"):
+            j = int(key.split(".")[1])
+            offsets, codes = features[key], features[f"{side}_bag.{j}.codes"]
+            parts = [codes[offsets[e]:offsets[e + 1]] for e in ids.tolist()]
+            starts = torch.tensor([0] + [len(p) for p in parts[:-1]], dtype=torch.long).cumsum(0)
+            out[j] = (torch.cat(parts), starts)
+    return out or None
+
+
 @torch.no_grad()
 def score(model_bundle, user_index, item_indices):
     """sigmoid predictions of one user (dense index) for the given item indices."""
@@ -94,7 +113,8 @@ def score(model_bundle, user_index, item_indices):
     if isinstance(model, HybridRecommender):
         f = model_bundle.features
         logits = model(users, items, f["user_dense"][users], f["user_categorical"][users],
-                       f["item_dense"][items], f["item_categorical"][items])
+                       f["item_dense"][items], f["item_categorical"][items],
+                       _bags(f, "user", users), _bags(f, "item", items))
     else:
         logits = model(users, items)
     return torch.sigmoid(logits)

@@ -70,31 +70,58 @@ class NeuralCollaborativeFiltering(nn.Module, _GmfBranch):
         return self._fuse(x, user_ids, item_ids)  # logit; prediction = sigmoid(logit)
 
 
+def _feature_tables(cardinalities, bags, dim):
+    """One table per categorical field: nn.Embedding for a single-valued field,
+    nn.EmbeddingBag(mode="mean") for a multi-valued one (tags, several genres). Both
+    name their table `.weight`, so the state_dict is the same either way; the C++
+    engine records which fields are bags as features.user_cat_bags / item_cat_bags
+    in config.json."""
+    bags = list(bags) if bags is not None else [False] * len(cardinalities)
+    if len(bags) != len(cardinalities):
+        raise ValueError("one bag flag per categorical field expected")
+    return nn.ModuleList([nn.EmbeddingBag(c, dim, mode="mean") if bag else nn.Embedding(c, dim)
+                          for c, bag in zip(cardinalities, bags)])
+
+
+def _embed_fields(tables, cats, bags):
+    """cats: [batch, fields] codes (a bag field's first code); bags: {field: (input,
+    offsets)} in nn.EmbeddingBag's 1-D form, one bag per sample, for the bag fields."""
+    out = []
+    for j, table in enumerate(tables):
+        if isinstance(table, nn.EmbeddingBag):
+            if bags is not None and j in bags:
+                out.append(table(*bags[j]))
+            else:  # one value per sample: a bag of one
+                out.append(table(cats[:, j:j + 1]))
+        else:
+            out.append(table(cats[:, j]))
+    return out
+
+
 class HybridRecommender(nn.Module, _GmfBranch):
     def __init__(self, num_users, num_items, user_dense_dim, item_dense_dim, user_cat_cardinalities,
                  item_cat_cardinalities, embedding_dim=50, content_dim=64, feature_embedding_dim=10,
-                 hidden_layers=(128, 64, 32), dropout_rate=0.2, gmf_dim=0):
+                 hidden_layers=(128, 64, 32), dropout_rate=0.2, gmf_dim=0, user_cat_bags=None, item_cat_bags=None):
         super().__init__()
         # The extra last row is the "unknown" vector for entities unseen in training
         # (the GMF tables have one too).
         self.user_embedding = nn.Embedding(num_users + 1, embedding_dim)
         self.item_embedding = nn.Embedding(num_items + 1, embedding_dim)
         self._init_gmf(num_users + 1, num_items + 1, gmf_dim)
-        self.user_feature_embeddings = nn.ModuleList(
-            [nn.Embedding(c, feature_embedding_dim) for c in user_cat_cardinalities])
-        self.item_feature_embeddings = nn.ModuleList(
-            [nn.Embedding(c, feature_embedding_dim) for c in item_cat_cardinalities])
+        self.user_feature_embeddings = _feature_tables(user_cat_cardinalities, user_cat_bags, feature_embedding_dim)
+        self.item_feature_embeddings = _feature_tables(item_cat_cardinalities, item_cat_bags, feature_embedding_dim)
         self.user_content = nn.Linear(user_dense_dim + len(user_cat_cardinalities) * feature_embedding_dim,
                                       content_dim)
         self.item_content = nn.Linear(item_dense_dim + len(item_cat_cardinalities) * feature_embedding_dim,
                                       content_dim)
         self.mlp = _mlp(2 * embedding_dim + 2 * content_dim, hidden_layers, dropout_rate, gmf_dim)
 
-    def forward(self, user_ids, item_ids, user_dense, user_cats, item_dense, item_cats):
+    def forward(self, user_ids, item_ids, user_dense, user_cats, item_dense, item_cats, user_bags=None,
+                item_bags=None):
         uc = F.relu(self.user_content(torch.cat(
-            [user_dense] + [e(user_cats[:, j]) for j, e in enumerate(self.user_feature_embeddings)], 1)))
+            [user_dense] + _embed_fields(self.user_feature_embeddings, user_cats, user_bags), 1)))
         ic = F.relu(self.item_content(torch.cat(
-            [item_dense] + [e(item_cats[:, j]) for j, e in enumerate(self.item_feature_embeddings)], 1)))
+            [item_dense] + _embed_fields(self.item_feature_embeddings, item_cats, item_bags), 1)))
         x = torch.cat([self.user_embedding(user_ids), self.item_embedding(item_ids), uc, ic], 1)
         return self._fuse(x, user_ids, item_ids)  # logit
 

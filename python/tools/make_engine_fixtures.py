@@ -34,6 +34,10 @@ EMBEDDING_DIM, HIDDEN, CONTENT_DIM, FEATURE_EMB = 4, [8, 6, 4], 5, 3
 GMF_DIM = 3  # the GMF-branch fixtures (neumf_*, hybrid_gmf_*); unlike EMBEDDING_DIM so shapes cannot mix up
 USER_DENSE, ITEM_DENSE = 2, 3
 USER_CARDS, ITEM_CARDS = [4], [5, 3]
+# The bag fixtures (hybrid_bag_*): these fields are multi-valued, nn.EmbeddingBag(mode="mean")
+# over 1 to MAX_BAG values per entity (repeats allowed, as a real tag list may have them).
+USER_BAGS, ITEM_BAGS = [True], [False, True]
+MAX_BAG = 4
 # Larger than the defaults so one step moves every value visibly (a wrong update
 # rule cannot hide below the comparison tolerance).
 LR, BETAS, EPS, WEIGHT_DECAY = 0.01, (0.9, 0.999), 1e-8, 0.01
@@ -46,8 +50,8 @@ BPR_GROUP = 5  # one positive, four negatives: the default negative_sampling_rat
 CHECK_REL, CHECK_ABS = 1e-6, 1e-7
 
 
-def make_model(kind, seed, gmf_dim=0):
-    model = _make_model(kind, seed, gmf_dim)
+def make_model(kind, seed, gmf_dim=0, bags=False):
+    model = _make_model(kind, seed, gmf_dim, bags)
     if gmf_dim > 0:
         # Unit-variance GMF rows instead of NeuMF's N(0, 0.01) start: the branch's
         # logits and gradients must be large enough for the C++ test's tolerance to
@@ -58,7 +62,7 @@ def make_model(kind, seed, gmf_dim=0):
     return model
 
 
-def _make_model(kind, seed, gmf_dim):
+def _make_model(kind, seed, gmf_dim, bags):
     torch.manual_seed(seed)
     if kind == "ncf":
         return NeuralCollaborativeFiltering(NUM_USERS, NUM_ITEMS, EMBEDDING_DIM, HIDDEN, dropout_rate=0.0,
@@ -66,10 +70,19 @@ def _make_model(kind, seed, gmf_dim):
     return HybridRecommender(NUM_USERS, NUM_ITEMS, USER_DENSE, ITEM_DENSE, USER_CARDS, ITEM_CARDS,
                              embedding_dim=EMBEDDING_DIM, content_dim=CONTENT_DIM,
                              feature_embedding_dim=FEATURE_EMB, hidden_layers=HIDDEN, dropout_rate=0.0,
-                             gmf_dim=gmf_dim)
+                             gmf_dim=gmf_dim, user_cat_bags=USER_BAGS if bags else None,
+                             item_cat_bags=ITEM_BAGS if bags else None)
 
 
-def make_data(loss, seed):
+def make_bags(entities, cardinality, g):
+    """Per entity 1..MAX_BAG codes: (offsets [entities + 1], codes), CSR as the C++ engine keeps them."""
+    sizes = torch.randint(1, MAX_BAG + 1, (entities,), generator=g)
+    codes = torch.randint(0, cardinality, (int(sizes.sum()),), generator=g)
+    offsets = torch.cat([torch.zeros(1, dtype=torch.int64), sizes.cumsum(0)])
+    return offsets, codes
+
+
+def make_data(loss, seed, bags=False):
     g = torch.Generator().manual_seed(seed)
     users = torch.randint(0, NUM_USERS, (BATCH,), generator=g)
     items = torch.randint(0, NUM_ITEMS, (BATCH,), generator=g)
@@ -85,14 +98,38 @@ def make_data(loss, seed):
         "item_dense": torch.rand(NUM_ITEMS, ITEM_DENSE, generator=g),
         "item_categorical": torch.stack([torch.randint(0, c, (NUM_ITEMS,), generator=g) for c in ITEM_CARDS], 1),
     }
+    if bags:
+        for side, n, cards, flags in (("user", NUM_USERS, USER_CARDS, USER_BAGS), ("item", NUM_ITEMS, ITEM_CARDS, ITEM_BAGS)):
+            for j, (c, flag) in enumerate(zip(cards, flags)):
+                if not flag:
+                    continue
+                offsets, codes = make_bags(n, c, g)
+                features[f"{side}_bag.{j}.offsets"] = offsets
+                features[f"{side}_bag.{j}.codes"] = codes
+                features[f"{side}_categorical"][:, j] = codes[offsets[:-1]]  # the first code, as the engine keeps it
     return users, items, labels, weights, features
+
+
+def batch_bags(features, side, ids):
+    """{field: (input, offsets)} of the samples' bags, nn.EmbeddingBag's 1-D form."""
+    out = {}
+    for key in features:
+        if not (key.startswith(side + "_bag.") and key.endswith(".offsets")):
+            continue
+        j = int(key.split(".")[1])
+        offsets, codes = features[key], features[f"{side}_bag.{j}.codes"]
+        parts = [codes[offsets[e]:offsets[e + 1]] for e in ids.tolist()]
+        starts = torch.tensor([0] + [len(p) for p in parts[:-1]], dtype=torch.int64).cumsum(0)
+        out[j] = (torch.cat(parts), starts)
+    return out or None
 
 
 def forward(model, kind, users, items, features, dtype):
     if kind == "ncf":
         return model(users, items)
     return model(users, items, features["user_dense"][users].to(dtype), features["user_categorical"][users],
-                 features["item_dense"][items].to(dtype), features["item_categorical"][items])
+                 features["item_dense"][items].to(dtype), features["item_categorical"][items],
+                 batch_bags(features, "user", users), batch_bags(features, "item", items))
 
 
 def run(kind, loss, model, data, dtype):
@@ -168,13 +205,15 @@ def main():
     torch.set_num_threads(1)  # deterministic reductions
 
     total = 0
-    # (fixture prefix, model, gmf_dim): the plain networks, then with the GMF branch.
-    variants = [("ncf", "ncf", 0), ("hybrid", "hybrid", 0), ("neumf", "ncf", GMF_DIM), ("hybrid_gmf", "hybrid", GMF_DIM)]
-    for m, (prefix, kind, gmf_dim) in enumerate(variants):
+    # (fixture prefix, model, gmf_dim, bags): the plain networks, with the GMF branch,
+    # then the hybrid with multi-valued (EmbeddingBag) fields.
+    variants = [("ncf", "ncf", 0, False), ("hybrid", "hybrid", 0, False), ("neumf", "ncf", GMF_DIM, False),
+                ("hybrid_gmf", "hybrid", GMF_DIM, False), ("hybrid_bag", "hybrid", 0, True)]
+    for m, (prefix, kind, gmf_dim, bags) in enumerate(variants):
         for l, loss in enumerate(["mse", "bce", "bpr"]):
             seed = args.seed + 10 * m + l
-            model = make_model(kind, seed, gmf_dim)
-            data = make_data(loss, seed)
+            model = make_model(kind, seed, gmf_dim, bags)
+            data = make_data(loss, seed, bags)
             f32 = run(kind, loss, model, data, torch.float32)
             f64 = run(kind, loss, model, data, torch.float64)
             name = f"{prefix}_{loss}"
@@ -191,6 +230,8 @@ def main():
                 "gmf_dim": gmf_dim,
                 "content_dim": CONTENT_DIM, "feature_embedding_dim": FEATURE_EMB,
                 "user_cat_cardinalities": json.dumps(USER_CARDS), "item_cat_cardinalities": json.dumps(ITEM_CARDS),
+                "user_cat_bags": json.dumps(USER_BAGS if bags else [False] * len(USER_CARDS)),
+                "item_cat_bags": json.dumps(ITEM_BAGS if bags else [False] * len(ITEM_CARDS)),
                 "group_size": BPR_GROUP if loss == "bpr" else 0, "steps": STEPS,
                 "learning_rate": repr(LR), "beta1": repr(BETAS[0]), "beta2": repr(BETAS[1]), "eps": repr(EPS),
                 "weight_decay": repr(WEIGHT_DECAY), "seed": seed, "torch_version": torch.__version__,

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "data/generator.h"
 #include "data/stats.h"
 
@@ -27,6 +28,7 @@ void register_generate(CLI::App& app) {
   cmd->add_option("--brands", args->config.brands, "Brands")->capture_default_str();
   cmd->callback([args] {
     auto t0 = std::chrono::steady_clock::now();
+    refuse_special_file(args->out, "--out");
     Dataset ds = generate_shop(args->config);
     write_shop(ds, args->out);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,10 +1,13 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <optional>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/folder_lock.h"
 #include "dist/communicator.h"
 #include "dist/mpi_data_parallel.h"
 #include "dist/mpi_shard_collectives.h"
@@ -134,6 +137,14 @@ void register_train(CLI::App& app) {
     }
     if (shard && !comm.distributed() && !args->quiet)
       std::cout << "note: --shard-embeddings has no effect in a single process (start the job with mpirun)\n";
+    // One training at a time into a folder (rank 0 writes it): a second one is
+    // refused instead of leaving a mix of both. Then what a killed writer left.
+    std::optional<FolderLock> out_lock;
+    if (comm.is_root()) {
+      out_lock.emplace(args->out, "training");
+      if (const std::size_t stale = remove_stale_temp_files(args->out); stale > 0 && !args->quiet)
+        std::cout << fmt::format("removed {} temporary file(s) a stopped run left in {}\n", stale, args->out);
+    }
     TrackedTrainResult tracked;
     try {
       tracked = run_tracked_training(request, args->tracking);

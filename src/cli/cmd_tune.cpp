@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <iostream>
@@ -86,9 +87,21 @@ tune::StudySettings settings_from(const TuneArgs& a) {
   // which every trial reads (tune/worker.cpp); the data is validated once, here.
   DataOptions data = a.data;
   LoadOptions load = resolve_load_options(data, &s.config);
-  validate_before_use(data, load, a.quiet);
+  const GateResult gate = validate_before_use(data, load, a.quiet);
   s.data = std::filesystem::absolute(data.path).string();
   s.load = {{"format", load.format}, {"sep", load.separator}};
+  if (load.skip_rows) {
+    // --on-invalid skip: every trial drops exactly the rows validated out here
+    // (file -> lines), recorded with the study so --resume and workers agree.
+    nlohmann::json rows = nlohmann::json::object();
+    for (const auto& [file, lines] : *load.skip_rows) {
+      std::vector<std::size_t> sorted(lines.begin(), lines.end());
+      std::sort(sorted.begin(), sorted.end());
+      rows[file] = sorted;
+    }
+    s.load["skip_rows"] = rows;
+    s.load["rows_skipped"] = gate.rows_skipped;
+  }
   tune::check_space_maps_onto(s.space, s.config);
   return s;
 }
@@ -210,6 +223,7 @@ void register_tune(CLI::App& app) {
   auto* cmd = app.add_subcommand("tune", "tune hyperparameters: Bayesian optimisation over training runs, trials in parallel");
   add_data_options(*cmd, a->data, false);
   add_split_source_options(*cmd, a->data);
+  add_on_invalid_option(*cmd, a->data);
   cmd->add_option("--config", a->config_file, "YAML file merged over configs/default.yaml (base of every trial)")->check(CLI::ExistingFile);
   cmd->add_option("--set", a->sets, "override one setting of every trial, e.g. --set training.num_epochs=10 (repeatable)");
   cmd->add_option("--workspace", a->workspace, "workspace for the study, its runs and the registry")->capture_default_str();

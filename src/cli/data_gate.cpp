@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "cli/cli_common.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/validation.h"
 
@@ -76,6 +77,7 @@ GateResult validate_before_use(const DataOptions& options, LoadOptions& load, bo
 void refuse_overwriting_inputs(const fs::path& out, const std::string& data_path, const LoadOptions& load,
                                const std::string& flag) {
   if (out.empty()) return;
+  refuse_special_file(out, flag);  // a device, FIFO or socket (or a symlink to one)
   const fs::path target = normal(out);
   std::error_code ec;
   std::vector<fs::path> inputs;

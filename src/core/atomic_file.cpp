@@ -1,9 +1,11 @@
 #include "core/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <regex>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -13,7 +15,56 @@
 
 namespace hybridrec {
 
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kind_name(fs::file_type t) {
+  switch (t) {
+    case fs::file_type::character: return "a character device";
+    case fs::file_type::block: return "a block device";
+    case fs::file_type::fifo: return "a FIFO (named pipe)";
+    case fs::file_type::socket: return "a socket";
+    default: return "not a regular file or folder";
+  }
+}
+
+// "<name>.tmp<pid>_<random>", as write_file_atomic names its temporaries.
+const std::regex kTempName(R"(.+\.tmp([0-9]+)_[0-9]+$)");
+
+bool process_running(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+
+}  // namespace
+
+void refuse_special_file(const std::filesystem::path& path, std::string_view what) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);  // follows a symlink to what it names
+  if (ec || !fs::exists(st)) return;
+  if (fs::is_regular_file(st) || fs::is_directory(st)) return;
+  const bool link = fs::is_symlink(fs::symlink_status(path, ec));
+  throw Error(std::string(what) + " " + path.string() + " is " + (link ? "a symlink to " : "") + kind_name(st.type()) +
+              ": refusing to write there (choose a regular file or folder)");
+}
+
+std::size_t remove_stale_temp_files(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return 0;
+  std::size_t removed = 0;
+  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    std::smatch m;
+    const std::string name = it->path().filename().string();
+    if (!std::regex_match(name, m, kTempName)) continue;
+    if (process_running(std::stol(m[1].str()))) continue;  // a writer at work (maybe another process)
+    if (fs::remove(it->path(), ec)) ++removed;
+  }
+  return removed;
+}
+
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+  refuse_special_file(path, "output");
+  if (fs::is_directory(path)) throw Error("cannot write " + path.string() + ": it is a folder");
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   std::random_device rd;
   auto tmp = path;

@@ -41,6 +41,7 @@ struct AttributeColumn {
   // Multi-valued categoricals ("Action|Comedy", MovieLens genre flags) keep every
   // value here; `codes` then holds the first one (the primary value). Empty otherwise.
   std::vector<std::vector<std::int32_t>> multi;
+  std::string separator = "|";  // multi-valued: what split the values (role multi:SEP)
 
   bool is_categorical() const { return kind == Kind::Categorical; }
   bool is_multi() const { return !multi.empty(); }

@@ -10,8 +10,9 @@
 // [popularity][avg_rating][conversion_rate][trending][recency]; categorical:
 // [category][brand][other large attributes]. Attribute blocks: categorical with at
 // most max_one_hot values -> one-hot (multi-hot for multi-valued columns) with an
-// explicit "unknown" slot; larger -> embedding field (code 0 = unknown); numeric ->
-// min-max over the catalogue, missing -> catalogue mean.
+// explicit "unknown" slot; larger -> embedding field (code 0 = unknown), a bag of
+// codes for a multi-valued column (mean-pooled by the network, nn.EmbeddingBag);
+// numeric -> min-max over the catalogue, missing -> catalogue mean.
 #include "data/features.h"
 
 #include <algorithm>
@@ -43,13 +44,14 @@ float clamp01(double v) {
 
 float min_max(double v, double lo, double hi) { return hi > lo ? clamp01((v - lo) / (hi - lo)) : 0.0f; }
 
-enum class Encoding { OneHot, MultiHot, Embedding, Numeric };
+enum class Encoding { OneHot, MultiHot, Embedding, EmbeddingBag, Numeric };
 
 const char* encoding_name(Encoding e) {
   switch (e) {
     case Encoding::OneHot: return "one_hot";
     case Encoding::MultiHot: return "multi_hot";
     case Encoding::Embedding: return "embedding";
+    case Encoding::EmbeddingBag: return "embedding_bag";
     case Encoding::Numeric: return "numeric";
   }
   return "";
@@ -59,6 +61,7 @@ Encoding parse_encoding(const std::string& s) {
   if (s == "one_hot") return Encoding::OneHot;
   if (s == "multi_hot") return Encoding::MultiHot;
   if (s == "embedding") return Encoding::Embedding;
+  if (s == "embedding_bag") return Encoding::EmbeddingBag;
   if (s == "numeric") return Encoding::Numeric;
   throw DataError("feature_stats.json", 0, "encoding", "unknown attribute encoding '" + s + "'");
 }
@@ -70,6 +73,7 @@ struct AttributeSpec {
   std::vector<std::string> vocabulary;
   std::unordered_map<std::string, int> index;
   double min = 0, max = 0, fill = 0;  // numeric: min-max range and the value for missing
+  std::string separator = "|";        // multi-valued: what separates the values of a raw attribute
 
   int code(const std::string& value) const {
     auto it = index.find(value);
@@ -83,6 +87,7 @@ struct AttributeSpec {
       j["fill"] = fill;
     } else {
       j["vocabulary"] = vocabulary;
+      if (multi_valued()) j["separator"] = separator;
     }
     return j;
   }
@@ -96,23 +101,27 @@ struct AttributeSpec {
       a.fill = j.at("fill").get<double>();
     } else {
       a.vocabulary = j.at("vocabulary").get<std::vector<std::string>>();
+      a.separator = j.value("separator", std::string("|"));
+      if (a.separator.empty()) throw DataError("feature_stats.json", 0, a.name + ".separator", "empty separator");
       for (std::size_t k = 0; k < a.vocabulary.size(); ++k) a.index.emplace(a.vocabulary[k], static_cast<int>(k));
     }
     return a;
   }
-  bool dense() const { return encoding != Encoding::Embedding; }
+  bool embedded() const { return encoding == Encoding::Embedding || encoding == Encoding::EmbeddingBag; }
+  bool multi_valued() const { return encoding == Encoding::MultiHot || encoding == Encoding::EmbeddingBag; }
   std::size_t dense_width() const {
     if (encoding == Encoding::Numeric) return 1;
-    if (encoding == Encoding::Embedding) return 0;
+    if (embedded()) return 0;
     return vocabulary.size() + 1;  // + unknown slot
   }
   void append_names(std::vector<std::string>& dense_names, std::vector<std::string>& cat_names,
-                    std::vector<std::int32_t>& cardinality) const {
+                    std::vector<std::int32_t>& cardinality, std::vector<bool>& bags) const {
     if (encoding == Encoding::Numeric) {
       dense_names.push_back(name);
-    } else if (encoding == Encoding::Embedding) {
+    } else if (embedded()) {
       cat_names.push_back(name);
       cardinality.push_back(static_cast<std::int32_t>(vocabulary.size() + 1));
+      bags.push_back(encoding == Encoding::EmbeddingBag);
     } else {
       for (const auto& v : vocabulary) dense_names.push_back(name + "=" + v);
       dense_names.push_back(name + "=unknown");
@@ -126,7 +135,10 @@ struct AttributeValue {
   double number = std::numeric_limits<double>::quiet_NaN();
 };
 
-void encode_attribute(const AttributeSpec& a, const AttributeValue& v, float*& dense, std::int32_t*& cat) {
+// Encodes one attribute at dense/cat (both advanced). A bag field's codes also go to
+// (*bags)[its field index, cat - cat_begin] when bags is given.
+void encode_attribute(const AttributeSpec& a, const AttributeValue& v, float*& dense, std::int32_t*& cat,
+                      const std::int32_t* cat_begin = nullptr, CategoricalBags* bags = nullptr) {
   switch (a.encoding) {
     case Encoding::Numeric:
       *dense++ = std::isnan(v.number) ? clamp01(a.fill) : min_max(v.number, a.min, a.max);
@@ -134,6 +146,17 @@ void encode_attribute(const AttributeSpec& a, const AttributeValue& v, float*& d
     case Encoding::Embedding: {
       int code = v.codes.empty() ? -1 : v.codes.front();
       *cat++ = code < 0 ? 0 : code + 1;
+      break;
+    }
+    case Encoding::EmbeddingBag: {
+      // Every known value; values never seen in training are left out, and a bag
+      // with none left is the unknown code alone (as a missing single value).
+      std::vector<std::int32_t> codes;
+      for (int c : v.codes)
+        if (c >= 0) codes.push_back(c + 1);
+      if (codes.empty()) codes.push_back(0);
+      if (bags) (*bags)[static_cast<std::size_t>(cat - cat_begin)] = codes;
+      *cat++ = codes.front();
       break;
     }
     case Encoding::OneHot:
@@ -201,13 +224,13 @@ AttributeValue raw_value(const AttributeSpec& a, const RawAttributes& raw, const
     v.number = x;
     return v;
   }
-  if (a.encoding == Encoding::MultiHot) {
+  if (a.multi_valued()) {  // "a|b" (or the column's own separator): every value
     std::size_t start = 0;
     while (start <= text.size()) {
-      std::size_t bar = text.find('|', start);
+      std::size_t bar = text.find(a.separator, start);
       if (bar == std::string::npos) bar = text.size();
       if (bar > start) v.codes.push_back(a.code(text.substr(start, bar - start)));
-      start = bar + 1;
+      start = bar + a.separator.size();
     }
     return v;
   }
@@ -238,9 +261,10 @@ AttributeSpec fit_attribute(const AttributeColumn& col, const FeatureConfig& con
     return a;
   }
   a.vocabulary = col.vocabulary;
+  a.separator = col.separator;
   for (std::size_t k = 0; k < a.vocabulary.size(); ++k) a.index.emplace(a.vocabulary[k], static_cast<int>(k));
   if (force_embedding || static_cast<int>(a.vocabulary.size()) > config.max_one_hot)
-    a.encoding = Encoding::Embedding;
+    a.encoding = col.is_multi() ? Encoding::EmbeddingBag : Encoding::Embedding;
   else
     a.encoding = col.is_multi() ? Encoding::MultiHot : Encoding::OneHot;
   return a;
@@ -559,7 +583,7 @@ void encode_item_behaviour(const Model& m, const ItemBehaviour& v, float*& dense
 }
 
 void append_user_behaviour_names(const json& b, std::vector<std::string>& dense, std::vector<std::string>& cat,
-                                 std::vector<std::int32_t>& card) {
+                                 std::vector<std::int32_t>& card, std::vector<bool>& bags) {
   dense.push_back("total_purchases");
   if (b.contains("avg_price_point")) dense.push_back("avg_price_point");
   dense.push_back("recency");
@@ -567,6 +591,7 @@ void append_user_behaviour_names(const json& b, std::vector<std::string>& dense,
   if (b.contains("favourite_category")) {
     cat.push_back("favourite_category");
     card.push_back(b["favourite_category"]["cardinality"].get<std::int32_t>());
+    bags.push_back(false);
   }
 }
 
@@ -579,14 +604,34 @@ void append_item_behaviour_names(const json& b, std::vector<std::string>& dense)
 void describe_side(json& side, const std::vector<AttributeSpec>& attrs, bool users) {
   std::vector<std::string> dense, cat;
   std::vector<std::int32_t> card;
-  for (const auto& a : attrs) a.append_names(dense, cat, card);
+  std::vector<bool> bags;
+  for (const auto& a : attrs) a.append_names(dense, cat, card, bags);
   if (users)
-    append_user_behaviour_names(side["behaviour"], dense, cat, card);
+    append_user_behaviour_names(side["behaviour"], dense, cat, card, bags);
   else
     append_item_behaviour_names(side["behaviour"], dense);
   side["dense_names"] = dense;
   side["categorical_names"] = cat;
   side["categorical_cardinality"] = card;
+  side["categorical_bags"] = bags;
+}
+
+// Which categorical fields are bags; files written before bags existed have none.
+std::vector<bool> bag_fields_of(const json& side) {
+  std::vector<bool> bags(side.at("categorical_names").size(), false);
+  if (side.contains("categorical_bags")) bags = side["categorical_bags"].get<std::vector<bool>>();
+  if (bags.size() != side.at("categorical_names").size())
+    throw DataError("feature_stats.json", 0, "categorical_bags", "one flag per categorical field expected");
+  return bags;
+}
+
+// Appends entity rows' bags to the features' CSR arrays (bag fields only).
+void append_bags(EntityFeatures& f, const CategoricalBags& row) {
+  for (std::size_t j = 0; j < row.size(); ++j) {
+    if (!f.is_bag(j)) continue;
+    f.bag_codes[j].insert(f.bag_codes[j].end(), row[j].begin(), row[j].end());
+    f.bag_offsets[j].push_back(static_cast<std::uint32_t>(f.bag_codes[j].size()));
+  }
 }
 
 void init_entity(EntityFeatures& f, const json& side, std::size_t n) {
@@ -595,6 +640,11 @@ void init_entity(EntityFeatures& f, const json& side, std::size_t n) {
   f.categorical_cardinality = side.at("categorical_cardinality").get<std::vector<std::int32_t>>();
   f.dense = RowMatrix::Zero(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(f.dense_names.size()));
   f.categorical.assign(f.categorical_names.size(), std::vector<std::int32_t>(n, 0));
+  const std::vector<bool> bags = bag_fields_of(side);
+  f.bag_offsets.assign(bags.size(), {});
+  f.bag_codes.assign(bags.size(), {});
+  for (std::size_t j = 0; j < bags.size(); ++j)
+    if (bags[j]) f.bag_offsets[j].push_back(0);  // rows are appended by transform
 }
 
 }  // namespace
@@ -710,10 +760,13 @@ FeatureSet FeatureBuilder::transform(const Dataset& ds, const Split& split, Shar
     std::vector<ColumnReader> readers;
     for (const auto& a : m.user_attrs) readers.emplace_back(a, ds.user_attributes);
     cat_row.resize(fs.users.num_categorical());
+    CategoricalBags bag_row(cat_row.size());
     for (std::size_t u = 0; u < nu; ++u) {
       float* dense = fs.users.dense.row(static_cast<Eigen::Index>(u)).data();
       std::int32_t* cat = cat_row.data();
-      for (std::size_t a = 0; a < m.user_attrs.size(); ++a) encode_attribute(m.user_attrs[a], readers[a].value(u), dense, cat);
+      for (std::size_t a = 0; a < m.user_attrs.size(); ++a)
+        encode_attribute(m.user_attrs[a], readers[a].value(u), dense, cat, cat_row.data(), &bag_row);
+      append_bags(fs.users, bag_row);
       UserBehaviour v;
       v.purchases = b.purchases[u];
       if (b.price_point_count[u] > 0) v.price_point = b.price_point_sum[u] / b.price_point_count[u];
@@ -729,10 +782,13 @@ FeatureSet FeatureBuilder::transform(const Dataset& ds, const Split& split, Shar
     for (const auto& a : m.item_attrs) readers.emplace_back(a, ds.item_attributes);
     const AttributeColumn* price = m.price_column.empty() ? nullptr : ds.item_attributes.find(m.price_column);
     cat_row.resize(fs.items.num_categorical());
+    CategoricalBags bag_row(cat_row.size());
     for (std::size_t i = 0; i < ni; ++i) {
       float* dense = fs.items.dense.row(static_cast<Eigen::Index>(i)).data();
       std::int32_t* cat = cat_row.data();
-      for (std::size_t a = 0; a < m.item_attrs.size(); ++a) encode_attribute(m.item_attrs[a], readers[a].value(i), dense, cat);
+      for (std::size_t a = 0; a < m.item_attrs.size(); ++a)
+        encode_attribute(m.item_attrs[a], readers[a].value(i), dense, cat, cat_row.data(), &bag_row);
+      append_bags(fs.items, bag_row);
       ItemBehaviour v;
       if (price && !price->is_categorical() && i < price->numbers.size()) v.price = price->numbers[i];
       v.popularity = b.popularity[i];
@@ -750,20 +806,24 @@ FeatureSet FeatureBuilder::transform(const Dataset& ds, const Split& split, Shar
 }
 
 void FeatureBuilder::user_from_attributes(const RawAttributes& attributes, float* dense_out,
-                                          std::int32_t* categorical_out) const {
+                                          std::int32_t* categorical_out, CategoricalBags* bags_out) const {
   const Model m = Model::from_stats(stats_);
   float* dense = dense_out;
   std::int32_t* cat = categorical_out;
-  for (const auto& a : m.user_attrs) encode_attribute(a, raw_value(a, attributes, "user"), dense, cat);
+  if (bags_out) bags_out->assign(user_categorical_cardinality().size(), {});
+  for (const auto& a : m.user_attrs)
+    encode_attribute(a, raw_value(a, attributes, "user"), dense, cat, categorical_out, bags_out);
   encode_user_behaviour(m, UserBehaviour{}, dense, cat);  // a new user has no history
 }
 
 void FeatureBuilder::item_from_attributes(const RawAttributes& attributes, float* dense_out,
-                                          std::int32_t* categorical_out) const {
+                                          std::int32_t* categorical_out, CategoricalBags* bags_out) const {
   const Model m = Model::from_stats(stats_);
   float* dense = dense_out;
   std::int32_t* cat = categorical_out;
-  for (const auto& a : m.item_attrs) encode_attribute(a, raw_value(a, attributes, "item"), dense, cat);
+  if (bags_out) bags_out->assign(item_categorical_cardinality().size(), {});
+  for (const auto& a : m.item_attrs)
+    encode_attribute(a, raw_value(a, attributes, "item"), dense, cat, categorical_out, bags_out);
   ItemBehaviour v;  // a new item has no interactions yet
   if (!m.price_column.empty())
     for (const auto& a : m.item_attrs)
@@ -773,11 +833,13 @@ void FeatureBuilder::item_from_attributes(const RawAttributes& attributes, float
 
 void FeatureBuilder::user_from_history(const RawAttributes& attributes, std::span<const HistoryEvent> history,
                                        std::span<const std::int32_t> item_category, float* dense_out,
-                                       std::int32_t* categorical_out) const {
+                                       std::int32_t* categorical_out, CategoricalBags* bags_out) const {
   const Model m = Model::from_stats(stats_);
   float* dense = dense_out;
   std::int32_t* cat = categorical_out;
-  for (const auto& a : m.user_attrs) encode_attribute(a, raw_value(a, attributes, "user"), dense, cat);
+  if (bags_out) bags_out->assign(user_categorical_cardinality().size(), {});
+  for (const auto& a : m.user_attrs)
+    encode_attribute(a, raw_value(a, attributes, "user"), dense, cat, categorical_out, bags_out);
   // The aggregation of aggregate() for one user: purchases by the fitted source,
   // the event-weighted favourite category (ties -> lower code), distinct active
   // days, the latest event.
@@ -835,6 +897,7 @@ FeatureBuilder FeatureBuilder::from_json(const nlohmann::json& stats) {
     for (const char* side : {"users", "items"})
       for (const char* key : {"dense_names", "categorical_names", "categorical_cardinality"})
         if (!stats.at(side).contains(key)) throw DataError("feature_stats.json", 0, std::string(side) + "." + key, "missing");
+    for (const char* side : {"users", "items"}) bag_fields_of(stats.at(side));
   } catch (const nlohmann::json::exception& e) {
     throw DataError("feature_stats.json", 0, "", std::string("malformed feature statistics: ") + e.what());
   }
@@ -851,5 +914,7 @@ std::vector<std::int32_t> FeatureBuilder::user_categorical_cardinality() const {
 std::vector<std::int32_t> FeatureBuilder::item_categorical_cardinality() const {
   return stats_.at("items").at("categorical_cardinality").get<std::vector<std::int32_t>>();
 }
+std::vector<bool> FeatureBuilder::user_bag_fields() const { return bag_fields_of(stats_.at("users")); }
+std::vector<bool> FeatureBuilder::item_bag_fields() const { return bag_fields_of(stats_.at("items")); }
 
 }  // namespace hybridrec

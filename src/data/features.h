@@ -29,8 +29,22 @@ struct EntityFeatures {
   std::vector<std::string> categorical_names;
   std::vector<std::int32_t> categorical_cardinality;
   std::vector<std::vector<std::int32_t>> categorical;  // [field][entity]
+  // Multi-valued fields (a tag list, several genres) keep every value of an entity:
+  // the network mean-pools their embedding rows, as nn.EmbeddingBag(mode="mean").
+  // bag_offsets[field] is empty for a single-valued field; for a bag field it has
+  // size() + 1 entries and entity e's codes are bag_codes[field][offsets[e], offsets[e+1]),
+  // never an empty bag (no known value: {0}, the unknown code). categorical[field][e]
+  // then holds the bag's first code.
+  std::vector<std::vector<std::uint32_t>> bag_offsets;  // [field][entity + 1]
+  std::vector<std::vector<std::int32_t>> bag_codes;     // [field][flat]
 
   std::size_t size() const { return static_cast<std::size_t>(dense.rows()); }
+  bool is_bag(std::size_t field) const { return field < bag_offsets.size() && !bag_offsets[field].empty(); }
+  std::vector<bool> bag_fields() const {
+    std::vector<bool> out(num_categorical());
+    for (std::size_t j = 0; j < out.size(); ++j) out[j] = is_bag(j);
+    return out;
+  }
   std::size_t dense_dim() const { return static_cast<std::size_t>(dense.cols()); }
   std::size_t num_categorical() const { return categorical_names.size(); }
 };
@@ -55,7 +69,8 @@ struct FeatureConfig {
   int trending_window_days = 30;
 };
 
-// A single new user or item at serving time: raw attribute values by column name.
+// A single new user or item at serving time: raw attribute values by column name. A
+// multi-valued column takes its values joined by the column's separator ("a|b").
 using RawAttributes = std::map<std::string, std::string>;
 
 // One event of a user's online history (serving fold-in, issue #19).
@@ -64,6 +79,10 @@ struct HistoryEvent {
   Event event = Event::View;
   std::int64_t timestamp = 0;  // unix seconds
 };
+
+// Serving: the codes of a new entity's bag fields, [field] (empty for a single-valued
+// field, whose code is in the categorical row).
+using CategoricalBags = std::vector<std::vector<std::int32_t>>;
 
 class FeatureBuilder {
  public:
@@ -83,8 +102,11 @@ class FeatureBuilder {
   void add_cold_twins(const Dataset& dataset, const Split& split, FeatureSet& features) const;
 
   // Serving: features of a user (or item) unknown to training, from attributes alone.
-  void user_from_attributes(const RawAttributes& attributes, float* dense_out, std::int32_t* categorical_out) const;
-  void item_from_attributes(const RawAttributes& attributes, float* dense_out, std::int32_t* categorical_out) const;
+  // bags_out (optional) receives every code of the bag fields (see EntityFeatures).
+  void user_from_attributes(const RawAttributes& attributes, float* dense_out, std::int32_t* categorical_out,
+                            CategoricalBags* bags_out = nullptr) const;
+  void item_from_attributes(const RawAttributes& attributes, float* dense_out, std::int32_t* categorical_out,
+                            CategoricalBags* bags_out = nullptr) const;
   // Serving fold-in: a user unknown to training whose behaviour is `history`, with
   // the behaviour features (total purchases, recency, frequency, favourite
   // category) aggregated from it exactly as fit/transform aggregate training rows
@@ -92,7 +114,7 @@ class FeatureBuilder {
   // The average price point is left at a newcomer's value.
   void user_from_history(const RawAttributes& attributes, std::span<const HistoryEvent> history,
                          std::span<const std::int32_t> item_category, float* dense_out,
-                         std::int32_t* categorical_out) const;
+                         std::int32_t* categorical_out, CategoricalBags* bags_out = nullptr) const;
   // Each item's code in the fitted category vocabulary (-1: none), read from the
   // item feature table (one-hot "<column>=<value>" or the embedded code); an item
   // of several categories takes its first in vocabulary order.
@@ -106,6 +128,9 @@ class FeatureBuilder {
   std::size_t item_dense_dim() const;
   std::vector<std::int32_t> user_categorical_cardinality() const;
   std::vector<std::int32_t> item_categorical_cardinality() const;
+  // Which categorical fields are multi-valued bags (EntityFeatures::bag_offsets).
+  std::vector<bool> user_bag_fields() const;
+  std::vector<bool> item_bag_fields() const;
 
  private:
   nlohmann::json stats_;  // everything the transform needs, exactly what is saved

@@ -155,7 +155,10 @@ AttributeTable build_attribute_table(const RawEntityFile& file, const std::vecto
       column.kind = AttributeColumn::Kind::Categorical;
       column.codes.assign(n, -1);
       const bool multi = role.kind == Role::Multi;
-      if (multi) column.multi.resize(n);
+      if (multi) {
+        column.multi.resize(n);
+        column.separator = role.separator;
+      }
       Interner intern{column, {}};
       for (std::size_t r = 0; r < file.values.size(); ++r) {
         std::string_view value = file.values[r][c];

@@ -127,9 +127,12 @@ json feature_statistics(const FeatureSet& fs) {
     json cat = json::array();
     for (std::size_t k = 0; k < f.num_categorical(); ++k) {
       const auto& codes = f.categorical[k];
-      cat.push_back({{"name", f.categorical_names[k]},
-                     {"cardinality", f.categorical_cardinality[k]},
-                     {"unknown", std::count(codes.begin(), codes.end(), 0)}});
+      json field{{"name", f.categorical_names[k]},
+                 {"cardinality", f.categorical_cardinality[k]},
+                 {"unknown", std::count(codes.begin(), codes.end(), 0)}};
+      if (f.is_bag(k))  // multi-valued: every value is used (mean-pooled)
+        field["mean_values"] = f.size() ? static_cast<double>(f.bag_codes[k].size()) / static_cast<double>(f.size()) : 0.0;
+      cat.push_back(field);
     }
     j["categorical"] = cat;
     return j;

@@ -21,8 +21,9 @@ class Network;
 class ContentScoring {
  public:
   virtual ~ContentScoring() = default;
-  virtual void score_new_user(const float* user_dense, const std::int32_t* user_categorical,
-                              float* out_all_items) const = 0;
+  // user_bags: every code of the multi-valued fields (FeatureBuilder::user_from_attributes).
+  virtual void score_new_user(const float* user_dense, const std::int32_t* user_categorical, float* out_all_items,
+                              const CategoricalBags* user_bags = nullptr) const = 0;
 };
 
 // Item vectors: what MMR measures similarity with, and what the approximate

@@ -16,6 +16,41 @@ namespace hybridrec {
 namespace {
 constexpr float kGmfInitStd = 0.01f;  // python/hybridrec/models.py: GMF_INIT_STD
 
+// The bag fields of one side's features (and of their cold twins, rows [n, 2n))
+// into the content side, with every code checked against its field's cardinality.
+void copy_bags(const EntityFeatures& f, const EntityFeatures& cold, std::size_t n, std::size_t blocks,
+               const std::string& side, const std::vector<std::int32_t>& cardinality,
+               std::vector<std::vector<std::uint32_t>>& all_offsets, std::vector<std::vector<std::int32_t>>& all_codes) {
+  const std::size_t fields = f.num_categorical();
+  all_offsets.assign(fields, {});
+  all_codes.assign(fields, {});
+  for (std::size_t j = 0; j < fields; ++j) {
+    if (!f.is_bag(j)) continue;
+    auto& offsets = all_offsets[j];
+    auto& codes = all_codes[j];
+    offsets.push_back(0);
+    for (std::size_t block = 0; block < blocks; ++block) {
+      const EntityFeatures& from = block == 0 ? f : cold;
+      if (!from.is_bag(j) || from.bag_offsets[j].size() < n + 1)
+        throw Error(side + " feature '" + f.categorical_names[j] + "': bag offsets missing or too short");
+      for (std::size_t e = 0; e < n; ++e) {
+        const std::uint32_t begin = from.bag_offsets[j][e], end = from.bag_offsets[j][e + 1];
+        if (end <= begin || end > from.bag_codes[j].size())
+          throw Error(side + " feature '" + f.categorical_names[j] + "': entity " + std::to_string(e) +
+                      " has an empty or out-of-range bag");
+        for (std::uint32_t k = begin; k < end; ++k) {
+          const std::int32_t code = from.bag_codes[j][k];
+          if (code < 0 || code >= cardinality[j])
+            throw Error(side + " feature '" + f.categorical_names[j] + "': code " + std::to_string(code) +
+                        " of entity " + std::to_string(e) + " outside [0, " + std::to_string(cardinality[j]) + ")");
+          codes.push_back(code);
+        }
+        offsets.push_back(static_cast<std::uint32_t>(codes.size()));
+      }
+    }
+  }
+}
+
 std::string shape_text(const std::vector<std::int64_t>& shape) {
   std::string s = "[";
   for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
@@ -96,6 +131,7 @@ FusionNetwork::FusionNetwork(const ModelConfig& config, std::size_t num_users, s
           }
         }
       }
+      copy_bags(f, *cold, n, blocks, side_name[s], c.cardinality, c.bag_offsets, c.bag_codes);
       c.input_dim = c.dense_dim + fields * feature_dim_;
       for (std::size_t j = 0; j < fields; ++j)
         c.field_embeddings.push_back(add_parameter(std::string(side_name[s]) + "_feature_embeddings." +

@@ -32,6 +32,10 @@
 
 namespace hybridrec {
 
+// nn.EmbeddingBag(mode="mean") of one bag: rows `codes[0..count)` of `table` (dim
+// columns) summed in bag order, then scaled by 1/count, into out.
+void mean_pool_rows(const float* table, const std::int32_t* codes, std::size_t count, std::size_t dim, float* out);
+
 class FusionNetwork final : public Network {
  public:
   FusionNetwork(const ModelConfig& config, std::size_t num_users, std::size_t num_items, const FeatureSet* features,
@@ -55,8 +59,8 @@ class FusionNetwork final : public Network {
 
   void set_seen(const std::vector<bool>& users_seen, const std::vector<bool>& items_seen) override;
   bool serves_cold_users() const override { return hybrid_; }
-  void score_new_user(const float* user_dense, const std::int32_t* user_categorical,
-                      float* out_all_items) const override;
+  void score_new_user(const float* user_dense, const std::int32_t* user_categorical, float* out_all_items,
+                      const CategoricalBags* user_bags = nullptr) const override;
 
   RowMatrix first_layer_item_parts() const override;
   std::vector<float> first_layer_user_part(std::uint32_t user) const override;
@@ -102,6 +106,11 @@ class FusionNetwork final : public Network {
   struct ContentSide {
     RowMat dense;                     // [entities, dense_dim], copied from the FeatureSet
     std::vector<std::int32_t> codes;  // [entities, fields] categorical codes
+    // Multi-valued fields: nn.EmbeddingBag(mode="mean") over every code of the
+    // entity (CSR per field, rows as `codes`); empty offsets for a single-valued field.
+    std::vector<std::vector<std::uint32_t>> bag_offsets;
+    std::vector<std::vector<std::int32_t>> bag_codes;
+    bool is_bag(std::size_t field) const { return !bag_offsets[field].empty(); }
     std::vector<std::int32_t> cardinality;
     std::size_t dense_dim = 0, input_dim = 0;  // input = dense + fields * feature_embedding_dim
     int weight = -1, bias = -1;                // parameter indices

@@ -196,7 +196,7 @@ void FusionNetwork::score_all(std::span<const std::uint32_t> users, float* out) 
 }
 
 void FusionNetwork::score_new_user(const float* user_dense, const std::int32_t* user_categorical,
-                                   float* out_all_items) const {
+                                   float* out_all_items, const CategoricalBags* user_bags) const {
   if (!hybrid_) throw Error("score_new_user: the ncf model has no content branch (use the popularity fallback)");
   const ContentSide& c = content_[0];
   const std::size_t fields = c.field_embeddings.size(), F = feature_dim_;
@@ -208,13 +208,16 @@ void FusionNetwork::score_new_user(const float* user_dense, const std::int32_t* 
   float* in = b.content_in[0].row(0).data();
   std::copy(user_dense, user_dense + c.dense_dim, in);
   for (std::size_t j = 0; j < fields; ++j) {
-    const std::int32_t code = user_categorical[j];
-    if (code < 0 || code >= c.cardinality[j])
-      throw Error("score_new_user: categorical field " + std::to_string(j) + " code " + std::to_string(code) +
-                  " outside [0, " + std::to_string(c.cardinality[j]) + ")");
+    // A bag field pools every code given for it; otherwise (or without bags) its one code.
+    const bool bag = c.is_bag(j) && user_bags && j < user_bags->size() && !(*user_bags)[j].empty();
+    const std::int32_t* codes = bag ? (*user_bags)[j].data() : &user_categorical[j];
+    const std::size_t count = bag ? (*user_bags)[j].size() : 1;
+    for (std::size_t k = 0; k < count; ++k)
+      if (codes[k] < 0 || codes[k] >= c.cardinality[j])
+        throw Error("score_new_user: categorical field " + std::to_string(j) + " code " + std::to_string(codes[k]) +
+                    " outside [0, " + std::to_string(c.cardinality[j]) + ")");
     const float* table = params_[static_cast<std::size_t>(c.field_embeddings[j])].value.data();
-    std::copy(table + static_cast<std::size_t>(code) * F, table + static_cast<std::size_t>(code + 1) * F,
-              in + c.dense_dim + j * F);
+    mean_pool_rows(table, codes, count, F, in + c.dense_dim + j * F);
   }
   content_forward(0, 0, 1, b);
   score_users_from_x0(b.x0.topRows(1), gmf_user_queries(&unknown, 1), out_all_items);

@@ -74,6 +74,19 @@ void FusionNetwork::gmf_forward(const Lookup& lookup, std::size_t r0, std::size_
   b.gmf.middleRows(first, nr) = b.gmf_in[0].middleRows(first, nr).cwiseProduct(b.gmf_in[1].middleRows(first, nr));
 }
 
+void mean_pool_rows(const float* table, const std::int32_t* codes, std::size_t count, std::size_t dim, float* out) {
+  // nn.EmbeddingBag(mode="mean"): the rows summed in bag order, then scaled by 1/count.
+  std::memcpy(out, table + static_cast<std::size_t>(codes[0]) * dim, dim * sizeof(float));
+  for (std::size_t k = 1; k < count; ++k) {
+    const float* row = table + static_cast<std::size_t>(codes[k]) * dim;
+    for (std::size_t d = 0; d < dim; ++d) out[d] += row[d];
+  }
+  if (count > 1) {
+    const float scale = 1.0f / static_cast<float>(count);
+    for (std::size_t d = 0; d < dim; ++d) out[d] *= scale;
+  }
+}
+
 void FusionNetwork::fill_content_input(int side, const std::uint32_t* feature_rows, std::size_t r0, std::size_t r1,
                                        Buffers& b) const {
   const ContentSide& c = content_[side];
@@ -84,6 +97,11 @@ void FusionNetwork::fill_content_input(int side, const std::uint32_t* feature_ro
     std::memcpy(row, c.dense.row(static_cast<Eigen::Index>(e)).data(), c.dense_dim * sizeof(float));
     for (std::size_t j = 0; j < fields; ++j) {
       const float* table = params_[static_cast<std::size_t>(c.field_embeddings[j])].value.data();
+      if (c.is_bag(j)) {
+        const std::uint32_t begin = c.bag_offsets[j][e], end = c.bag_offsets[j][e + 1];
+        mean_pool_rows(table, c.bag_codes[j].data() + begin, end - begin, F, row + c.dense_dim + j * F);
+        continue;
+      }
       std::memcpy(row + c.dense_dim + j * F, table + static_cast<std::size_t>(c.codes[e * fields + j]) * F,
                   F * sizeof(float));
     }
@@ -267,6 +285,15 @@ void FusionNetwork::accumulate_embedding_gradients(const Lookup& lookup, std::si
     for (std::size_t j = 0; j < fields; ++j) {
       RowGradient& fg = row_grads_[static_cast<std::size_t>(c.field_embeddings[j])];
       fg.begin();
+      if (c.is_bag(j)) {  // a mean-pooled bag: each of its rows gets grad / bag size
+        for (std::size_t i = 0; i < n; ++i) {
+          const std::uint32_t begin = c.bag_offsets[j][ids[s][i]], end = c.bag_offsets[j][ids[s][i] + 1];
+          const float* grad = b.d_content_fields[s].row(static_cast<Eigen::Index>(i)).data() + j * F;
+          const float share = 1.0f / static_cast<float>(end - begin);
+          for (std::uint32_t k = begin; k < end; ++k) fg.add(static_cast<std::uint32_t>(c.bag_codes[j][k]), grad, share);
+        }
+        continue;
+      }
       for (std::size_t i = 0; i < n; ++i)
         fg.add(static_cast<std::uint32_t>(c.codes[static_cast<std::size_t>(ids[s][i]) * fields + j]),
                b.d_content_fields[s].row(static_cast<Eigen::Index>(i)).data() + j * F);

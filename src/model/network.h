@@ -116,8 +116,10 @@ class Network {
   virtual void set_seen(const std::vector<bool>& users_seen, const std::vector<bool>& items_seen) = 0;
   virtual bool serves_cold_users() const = 0;
   // Hybrid serving for a user unknown to the id map: score items from features only.
-  virtual void score_new_user(const float* user_dense, const std::int32_t* user_categorical,
-                              float* out_all_items) const = 0;
+  // user_bags: every code of the bag fields (FeatureBuilder::user_from_attributes);
+  // without it a bag field uses its one code in user_categorical.
+  virtual void score_new_user(const float* user_dense, const std::int32_t* user_categorical, float* out_all_items,
+                              const CategoricalBags* user_bags = nullptr) const = 0;
 
   // Serving's candidate stage (src/serve): the two halves of the split first
   // layer. Item parts are W1 applied to each item's half of x0, [items, h1] (the

@@ -98,8 +98,8 @@ void NeuralRecommender::set_threads(int threads) {
 }
 
 void NeuralRecommender::score_new_user(const float* user_dense, const std::int32_t* user_categorical,
-                                       float* out_all_items) const {
-  network().score_new_user(user_dense, user_categorical, out_all_items);
+                                       float* out_all_items, const CategoricalBags* user_bags) const {
+  network().score_new_user(user_dense, user_categorical, out_all_items, user_bags);
 }
 
 void NeuralRecommender::save(const std::filesystem::path& dir) const {

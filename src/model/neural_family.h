@@ -60,8 +60,8 @@ class NeuralRecommender final : public Recommender, public SgdTrainable, public 
   const Network& network() const override;
 
   // ContentScoring
-  void score_new_user(const float* user_dense, const std::int32_t* user_categorical,
-                      float* out_all_items) const override;
+  void score_new_user(const float* user_dense, const std::int32_t* user_categorical, float* out_all_items,
+                      const CategoricalBags* user_bags = nullptr) const override;
 
   // ItemVectors
   RowMatrix item_embeddings() const override;

@@ -29,4 +29,16 @@ void RowGradient::add(std::uint32_t row, const float* grad) {
   for (std::size_t j = 0; j < dim_; ++j) dst[j] += grad[j];
 }
 
+void RowGradient::add(std::uint32_t row, const float* grad, float scale) {
+  std::int32_t s = slot_[row];
+  if (s < 0) {
+    s = static_cast<std::int32_t>(rows_.size());
+    slot_[row] = s;
+    rows_.push_back(row);
+    grads_.resize(grads_.size() + dim_, 0.0f);
+  }
+  float* dst = grads_.data() + static_cast<std::size_t>(s) * dim_;
+  for (std::size_t j = 0; j < dim_; ++j) dst[j] += scale * grad[j];
+}
+
 }  // namespace hybridrec

@@ -16,6 +16,8 @@ class RowGradient {
   void begin();                                         // start a batch
   // Adds grad[0..dim) to the gradient of `row`.
   void add(std::uint32_t row, const float* grad);
+  // Adds scale * grad[0..dim) (a mean-pooled bag's share of its gradient).
+  void add(std::uint32_t row, const float* grad, float scale);
   std::size_t count() const { return rows_.size(); }
   const std::vector<std::uint32_t>& rows() const { return rows_; }  // first-appearance order
   const float* grad(std::size_t k) const { return grads_.data() + k * dim_; }

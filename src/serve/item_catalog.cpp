@@ -28,7 +28,7 @@ void add_categories(const ModelBundle& bundle, ItemCatalog& catalog) {
     if (name.rfind(prefix, 0) != 0 || name == prefix + "unknown") continue;
     auto& members = catalog.categories[name.substr(prefix.size())];
     members.assign(n, false);
-    for (std::size_t i = 0; i < n; ++i) members[i] = f.dense(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) > 0.5f;
+    for (std::size_t i = 0; i < n; ++i) members[i] = f.dense(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) > 0.0f;  // multi-hot rows hold 1/n
   }
   if (!catalog.categories.empty()) return;
   // Embedded columns hold a code: 0 unknown, c -> vocabulary[c - 1].
@@ -37,9 +37,13 @@ void add_categories(const ModelBundle& bundle, ItemCatalog& catalog) {
     if (f.categorical_names[field] != column) continue;
     for (const auto& value : vocabulary) catalog.categories[value].assign(n, false);
     for (std::size_t i = 0; i < n; ++i) {
-      const auto code = f.categorical[field][i];
-      if (code > 0 && static_cast<std::size_t>(code) <= vocabulary.size())
-        catalog.categories[vocabulary[static_cast<std::size_t>(code - 1)]][i] = true;
+      // A multi-valued field (a bag) puts the item in every one of its categories.
+      const bool bag = f.is_bag(field);
+      const std::int32_t* codes = bag ? f.bag_codes[field].data() + f.bag_offsets[field][i] : &f.categorical[field][i];
+      const std::size_t count = bag ? f.bag_offsets[field][i + 1] - f.bag_offsets[field][i] : 1;
+      for (std::size_t k = 0; k < count; ++k)
+        if (codes[k] > 0 && static_cast<std::size_t>(codes[k]) <= vocabulary.size())
+          catalog.categories[vocabulary[static_cast<std::size_t>(codes[k] - 1)]][i] = true;
     }
   }
 }

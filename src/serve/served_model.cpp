@@ -141,12 +141,13 @@ std::vector<float> ServedModel::content_scores(const RawAttributes& attributes, 
   const FeatureBuilder& features = *bundle_.feature_builder;
   std::vector<float> dense(features.user_dense_dim());
   std::vector<std::int32_t> cats(features.user_categorical_cardinality().size());
+  CategoricalBags bags;  // a multi-valued attribute ("genre=a|b") uses every value
   if (history.empty())
-    features.user_from_attributes(attributes, dense.data(), cats.data());
+    features.user_from_attributes(attributes, dense.data(), cats.data(), &bags);
   else
-    features.user_from_history(attributes, history, item_category_, dense.data(), cats.data());
+    features.user_from_history(attributes, history, item_category_, dense.data(), cats.data(), &bags);
   std::vector<float> scores(bundle_.items.size());
-  bundle_.recommender->content_scoring()->score_new_user(dense.data(), cats.data(), scores.data());
+  bundle_.recommender->content_scoring()->score_new_user(dense.data(), cats.data(), scores.data(), &bags);
   return scores;
 }
 

@@ -30,6 +30,19 @@ NamedTensor codes_tensor(const std::string& name, const EntityFeatures& f) {
   return t;
 }
 
+// The bag fields' codes (EntityFeatures::bag_offsets), two tensors per field:
+// "<prefix>_bag.<field>.offsets" and ".codes" (exact in float below 2^24).
+void append_bag_tensors(std::vector<NamedTensor>& out, const std::string& prefix, const EntityFeatures& f) {
+  for (std::size_t j = 0; j < f.num_categorical(); ++j) {
+    if (!f.is_bag(j)) continue;
+    const std::string name = prefix + "_bag." + std::to_string(j);
+    out.push_back({name + ".offsets", {static_cast<std::int64_t>(f.bag_offsets[j].size())},
+                   std::vector<float>(f.bag_offsets[j].begin(), f.bag_offsets[j].end())});
+    out.push_back({name + ".codes", {static_cast<std::int64_t>(f.bag_codes[j].size())},
+                   std::vector<float>(f.bag_codes[j].begin(), f.bag_codes[j].end())});
+  }
+}
+
 void restore_entity(EntityFeatures& f, const std::vector<NamedTensor>& ts, const std::string& prefix,
                     const std::filesystem::path& file, const nlohmann::json& names) {
   const auto& dense = require_tensor(ts, prefix + "_dense", file);
@@ -42,13 +55,25 @@ void restore_entity(EntityFeatures& f, const std::vector<NamedTensor>& ts, const
   f.dense_names = names.at("dense_names").get<std::vector<std::string>>();
   f.categorical_names = names.at("categorical_names").get<std::vector<std::string>>();
   f.categorical_cardinality = names.at("categorical_cardinality").get<std::vector<std::int32_t>>();
+  const auto bags = names.value("categorical_bags", std::vector<bool>(static_cast<std::size_t>(c), false));
+  f.bag_offsets.assign(static_cast<std::size_t>(c), {});
+  f.bag_codes.assign(static_cast<std::size_t>(c), {});
+  for (std::size_t j = 0; j < bags.size() && j < static_cast<std::size_t>(c); ++j) {
+    if (!bags[j]) continue;
+    const std::string name = prefix + "_bag." + std::to_string(j);
+    const auto& offsets = require_tensor(ts, name + ".offsets", file).data;
+    const auto& codes = require_tensor(ts, name + ".codes", file).data;
+    f.bag_offsets[j].assign(offsets.begin(), offsets.end());
+    f.bag_codes[j].assign(codes.begin(), codes.end());
+  }
 }
 
 nlohmann::json entity_description(const EntityFeatures& f) {
   return {{"dense_dim", f.dense_dim()},
           {"dense_names", f.dense_names},
           {"categorical_names", f.categorical_names},
-          {"categorical_cardinality", f.categorical_cardinality}};
+          {"categorical_cardinality", f.categorical_cardinality},
+          {"categorical_bags", f.bag_fields()}};
 }
 
 void require_file(const std::filesystem::path& dir, const char* name) {
@@ -70,11 +95,17 @@ void ModelBundle::save(const std::filesystem::path& dir) const {
                        {"item_dense_dim", features.items.dense_dim()},
                        {"user_cat_cardinalities", features.users.categorical_cardinality},
                        {"item_cat_cardinalities", features.items.categorical_cardinality},
+                       {"user_cat_bags", features.users.bag_fields()},  // nn.EmbeddingBag fields
+                       {"item_cat_bags", features.items.bag_fields()},
                        {"users", entity_description(features.users)},
                        {"items", entity_description(features.items)}};
-    save_safetensors(dir / "features.safetensors",
-                     {matrix_tensor("user_dense", features.users.dense), codes_tensor("user_categorical", features.users),
-                      matrix_tensor("item_dense", features.items.dense), codes_tensor("item_categorical", features.items)});
+    std::vector<NamedTensor> tensors{matrix_tensor("user_dense", features.users.dense),
+                                     codes_tensor("user_categorical", features.users),
+                                     matrix_tensor("item_dense", features.items.dense),
+                                     codes_tensor("item_categorical", features.items)};
+    append_bag_tensors(tensors, "user", features.users);
+    append_bag_tensors(tensors, "item", features.items);
+    save_safetensors(dir / "features.safetensors", tensors);
   }
   recommender->save(dir);
   if (feature_builder) write_json_atomic(dir / "feature_stats.json", feature_builder->to_json());
@@ -176,9 +207,10 @@ std::vector<ScoredItem> ModelBundle::recommend_new_user(const RawAttributes& att
   if (r != Route::content) return top_k(popularity, k);
   std::vector<float> dense(feature_builder->user_dense_dim());
   std::vector<std::int32_t> cats(feature_builder->user_categorical_cardinality().size());
-  feature_builder->user_from_attributes(attributes, dense.data(), cats.data());
+  CategoricalBags bags;  // a multi-valued attribute ("genre=a|b") uses every value
+  feature_builder->user_from_attributes(attributes, dense.data(), cats.data(), &bags);
   std::vector<float> scores(items.size());
-  recommender->content_scoring()->score_new_user(dense.data(), cats.data(), scores.data());
+  recommender->content_scoring()->score_new_user(dense.data(), cats.data(), scores.data(), &bags);
   return top_k(scores, k);
 }
 

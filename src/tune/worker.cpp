@@ -88,6 +88,13 @@ TrialOutcome run_trial(store::Workspace& ws, StudyStore& studies, const Study& s
   request.load.separator = s.load.value("sep", std::string());
   request.config = apply_trial_params(s.config, trial.params);
   apply_data_config(request.config["data"], request.load);  // columns, weights, split files
+  if (s.load.contains("skip_rows")) {  // tune --on-invalid skip: the rows the study validated out
+    auto rows = std::make_shared<std::map<std::string, std::unordered_set<std::size_t>>>();
+    for (const auto& [file, lines] : s.load["skip_rows"].items())
+      for (const auto& line : lines) (*rows)[file].insert(line.get<std::size_t>());
+    request.load.skip_rows = rows;
+    request.load.strict = false;
+  }
   request.config["training"]["threads"] = options.threads;
   // The kept epoch (early stopping within the trial, the registered model) is the
   // best one by the study's objective when the trainer can select on it.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -331,12 +332,31 @@ TEST(ColumnMapping, ItemTableWithIgnoredNameMultiGenreAndTagLinks) {
   EXPECT_THROW(load_dataset(dir / "user_artists.dat", keep), ConfigError);
 
   // Multi-valued tags reach the dense features mean-pooled: two tags are half each.
-  // (genre is the category column, an embedding field of its primary value: the
-  // network's EmbeddingBag is model/ work, see the report of issue #16.)
   SplitConfig random;
   random.strategy = "user_random";
   Split split = make_split(d, random);
-  FeatureSet f = FeatureBuilder::fit(d, split).transform(d, split);
+  const FeatureBuilder builder = FeatureBuilder::fit(d, split);
+  FeatureSet f = builder.transform(d, split);
+  // genre is the category column, an embedding field: a bag of every value
+  // (the network mean-pools it as nn.EmbeddingBag(mode="mean")).
+  const auto& cats = f.items.categorical_names;
+  const auto genre_field = static_cast<std::size_t>(std::find(cats.begin(), cats.end(), "genre") - cats.begin());
+  ASSERT_LT(genre_field, cats.size());
+  ASSERT_TRUE(f.items.is_bag(genre_field));
+  const auto& off = f.items.bag_offsets[genre_field];
+  ASSERT_EQ(off[a0 + 1] - off[a0], 2u);  // rock and pop
+  EXPECT_EQ(builder.item_bag_fields()[genre_field], true);
+  EXPECT_NE(builder.to_json().dump().find("embedding_bag"), std::string::npos);  // feature_stats.json says so
+  // A new item's "rock|pop" is the same bag (serving applies it as training did).
+  std::vector<float> dense(builder.item_dense_dim());
+  std::vector<std::int32_t> codes(builder.item_categorical_cardinality().size());
+  CategoricalBags bags;
+  builder.item_from_attributes({{"genre", "pop|rock|unheard"}}, dense.data(), codes.data(), &bags);
+  std::vector<std::int32_t> expected(f.items.bag_codes[genre_field].begin() + off[a0],
+                                     f.items.bag_codes[genre_field].begin() + off[a0 + 1]);
+  std::sort(expected.begin(), expected.end());
+  std::sort(bags[genre_field].begin(), bags[genre_field].end());
+  EXPECT_EQ(bags[genre_field], expected);  // an unseen value is left out
   const auto& names = f.items.dense_names;
   auto col = [&](const std::string& name) {
     auto it = std::find(names.begin(), names.end(), name);
@@ -347,6 +367,46 @@ TEST(ColumnMapping, ItemTableWithIgnoredNameMultiGenreAndTagLinks) {
   EXPECT_FLOAT_EQ(f.items.dense(a0, col("tag=classic")), 0.5f);
   EXPECT_FLOAT_EQ(f.items.dense(*d.items.find("a1"), col("tag=smooth")), 1.0f);
   EXPECT_FLOAT_EQ(f.items.dense(*d.items.find("a1"), col("tag=unknown")), 0.0f);
+}
+
+TEST(ColumnMapping, UserAttributeWithItsOwnSeparatorIsABagAtTrainingAndServing) {
+  auto dir = testing::scratch_dir("user-bags");
+  std::string log = "user_id,item_id\n", users = "user_id,genres\n";
+  for (int u = 0; u < 12; ++u) {
+    log += "u" + std::to_string(u) + ",i" + std::to_string(u % 5) + "\n";
+    users += "u" + std::to_string(u) + "," + (u % 2 ? "drama;comedy" : "horror") + "\n";
+  }
+  write(dir / "log.csv", log);
+  write(dir / "users.csv", users);
+  LoadOptions o;
+  o.users_file = dir / "users.csv";
+  o.user_roles = {{"genres", "multi:;"}};
+  Dataset d = load_dataset(dir / "log.csv", o);
+  SplitConfig random;
+  random.strategy = "user_random";
+  Split split = make_split(d, random);
+  FeatureConfig config;
+  config.max_one_hot = 1;  // three values: an embedding field, so a bag
+  const FeatureBuilder builder = FeatureBuilder::fit(d, split, config);
+  FeatureSet f = builder.transform(d, split);
+  ASSERT_TRUE(f.users.is_bag(0));
+  const std::uint32_t u1 = *d.users.find("u1");
+  EXPECT_EQ(f.users.bag_offsets[0][u1 + 1] - f.users.bag_offsets[0][u1], 2u);
+  // Serving: "drama;comedy" (the column's own separator) is the same two-value bag.
+  std::vector<float> dense(builder.user_dense_dim());
+  std::vector<std::int32_t> codes(builder.user_categorical_cardinality().size());
+  CategoricalBags bags;
+  builder.user_from_attributes({{"genres", "drama;comedy"}}, dense.data(), codes.data(), &bags);
+  ASSERT_EQ(bags.size(), codes.size());
+  EXPECT_EQ(bags[0].size(), 2u);
+  EXPECT_EQ(std::vector<std::int32_t>(f.users.bag_codes[0].begin() + f.users.bag_offsets[0][u1],
+                                      f.users.bag_codes[0].begin() + f.users.bag_offsets[0][u1 + 1]),
+            bags[0]);
+  // The round trip through feature_stats.json keeps the separator.
+  const FeatureBuilder reloaded = FeatureBuilder::from_json(builder.to_json());
+  CategoricalBags again;
+  reloaded.user_from_attributes({{"genres", "comedy;drama"}}, dense.data(), codes.data(), &again);
+  EXPECT_EQ(again[0].size(), 2u);
 }
 
 TEST(ColumnMapping, XzSplitFilesOfMovieLens) {

@@ -161,3 +161,33 @@ TEST(ColumnFlags, CliNamesColumnsByFlagsConfigKeysAndPositions) {
 
 }  // namespace
 }  // namespace hybridrec
+
+namespace hybridrec {
+namespace {
+
+TEST(TuneRefusesInvalid, TuneStopsOnErrorsAndOnInvalidSkipDropsTheRowsInEveryTrial) {
+  const auto root = testing::scratch_dir("tune-skip");
+  const fs::path data = shop(root / "data", "u9,i1,rating,6,1580000000\nu9,i2,rating,4,1969-07-20\n");
+  const std::string tune = "tune --data '" + data.string() + "' --workspace '" + (root / "ws").string() +
+                           "' --max-jobs 1 --max-parallel-jobs 1 --threads 1 --quiet"
+                           " --set training.num_epochs=1";
+  std::string out;
+  EXPECT_EQ(run(tune, root, out), 1) << out;
+  EXPECT_NE(out.find("interactions.csv:32: field 'value'"), std::string::npos) << out;
+  ASSERT_EQ(run(tune + " --on-invalid skip", root, out), 0) << out;
+  EXPECT_NE(out.find("dropping 2 row(s)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("failed"), std::string::npos) << out;
+  // The trial (another process) trained without the two bad rows and their user u9.
+  std::size_t trials = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(root / "ws" / "tune"))
+    if (entry.path().filename() == "config.json" && entry.path().parent_path().filename().string().rfind("trial-", 0) == 0) {
+      ++trials;
+      const std::string config = read_file(entry.path());
+      EXPECT_NE(config.find("\"num_interactions\": 30"), std::string::npos) << config.substr(0, 1500);
+      EXPECT_NE(config.find("\"num_users\": 6"), std::string::npos);
+    }
+  EXPECT_EQ(trials, 1u);
+}
+
+}  // namespace
+}  // namespace hybridrec

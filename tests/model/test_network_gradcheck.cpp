@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <set>
 
 #include "model/network.h"
 
@@ -29,6 +30,34 @@ FeatureSet tiny_features(std::size_t users, std::size_t items, std::uint64_t see
     f.items.categorical[0][i] = static_cast<std::int32_t>(i % 3);
     f.items.categorical[1][i] = static_cast<std::int32_t>((i * 7) % 5);
   }
+  return f;
+}
+
+// Puts a bag of 1..3 codes (repeats included) in field `field`, as nn.EmbeddingBag's mean.
+void make_bag_field(EntityFeatures& f, std::size_t field, std::uint64_t seed) {
+  std::mt19937 rng(static_cast<std::uint32_t>(seed));
+  const std::size_t n = f.size(), fields = f.num_categorical();
+  f.bag_offsets.resize(fields);
+  f.bag_codes.resize(fields);
+  f.bag_offsets[field] = {0};
+  f.bag_codes[field].clear();
+  for (std::size_t e = 0; e < n; ++e) {
+    const std::size_t size = 1 + e % 3;
+    for (std::size_t k = 0; k < size; ++k)
+      f.bag_codes[field].push_back(static_cast<std::int32_t>(rng() % static_cast<std::uint32_t>(f.categorical_cardinality[field])));
+    f.bag_offsets[field].push_back(static_cast<std::uint32_t>(f.bag_codes[field].size()));
+    f.categorical[field][e] = f.bag_codes[field][f.bag_offsets[field][e]];
+  }
+}
+
+// tiny_features with multi-valued fields: the user's only field and a third item field ("tags").
+FeatureSet tiny_features_with_bags(std::size_t users, std::size_t items, std::uint64_t seed) {
+  FeatureSet f = tiny_features(users, items, seed);
+  f.items.categorical_names.push_back("tags");
+  f.items.categorical_cardinality.push_back(6);
+  f.items.categorical.emplace_back(items, 0);
+  make_bag_field(f.users, 0, seed + 1);
+  make_bag_field(f.items, 2, seed + 2);
   return f;
 }
 
@@ -61,10 +90,12 @@ Batch tiny_batch(Loss loss, std::size_t users, std::size_t items) {
   return b;
 }
 
-void expect_gradients_match(const std::string& type, Loss loss, int gmf_dim = 0) {
+void expect_gradients_match(const std::string& type, Loss loss, int gmf_dim = 0, bool bags = false) {
   const std::size_t users = 7, items = 9;
-  FeatureSet features = tiny_features(users, items, 3);
-  auto net = Network::create(small_config(type, gmf_dim), users, items, &features, 11);
+  FeatureSet features = bags ? tiny_features_with_bags(users, items, 3) : tiny_features(users, items, 3);
+  // Seeds where this tiny network has few dead ReLU units: the check below needs
+  // most of the compared gradients to be non-zero (the bag layout draws other weights).
+  auto net = Network::create(small_config(type, gmf_dim), users, items, &features, bags ? 12 : 11);
   OptimizerConfig opt;
   opt.learning_rate = 0.0f;  // a step that computes gradients but leaves parameters as they are
   net->set_optimizer(opt);
@@ -124,6 +155,67 @@ TEST(NetworkGradCheck, NeumfBce) { expect_gradients_match("ncf", Loss::BCE, 3); 
 TEST(NetworkGradCheck, NeumfBpr) { expect_gradients_match("ncf", Loss::BPR, 3); }
 TEST(NetworkGradCheck, HybridGmfBce) { expect_gradients_match("hybrid", Loss::BCE, 5); }
 TEST(NetworkGradCheck, HybridGmfBpr) { expect_gradients_match("hybrid", Loss::BPR, 5); }
+// Multi-valued fields: mean-pooled embedding bags (each row gets grad / bag size).
+TEST(NetworkGradCheck, HybridBagMse) { expect_gradients_match("hybrid", Loss::MSE, 0, true); }
+TEST(NetworkGradCheck, HybridBagBce) { expect_gradients_match("hybrid", Loss::BCE, 0, true); }
+TEST(NetworkGradCheck, HybridBagBpr) { expect_gradients_match("hybrid", Loss::BPR, 0, true); }
+
+TEST(NetworkGradCheck, LazyAdamUpdatesOnlyTheBagRowsTheBatchTouched) {
+  FeatureSet features = tiny_features_with_bags(7, 9, 3);
+  auto net = Network::create(small_config("hybrid"), 7, 9, &features, 11);
+  OptimizerConfig opt;  // lazy row-wise Adam (the default)
+  opt.learning_rate = 0.05f;
+  net->set_optimizer(opt);
+  Batch batch;
+  batch.users = {0, 0};
+  batch.items = {2, 2};  // item 2's tag bag has 3 values
+  batch.labels = {1.0f, 0.0f};
+  auto table = [&](const std::string& name) {
+    for (auto& t : net->state_dict())
+      if (t.name == name) return t.data;
+    return std::vector<float>{};
+  };
+  const auto before = table("item_feature_embeddings.2.weight");
+  net->train_step(batch, Loss::BCE, 1);
+  const auto after = table("item_feature_embeddings.2.weight");
+  const auto& bag = features.items.bag_codes[2];
+  const std::set<std::int32_t> touched(bag.begin() + features.items.bag_offsets[2][2],
+                                       bag.begin() + features.items.bag_offsets[2][3]);
+  ASSERT_GT(touched.size(), 1u);
+  for (std::int32_t row = 0; row < 6; ++row)
+    for (std::size_t d = 0; d < 2; ++d) {
+      const std::size_t k = static_cast<std::size_t>(row) * 2 + d;
+      if (touched.count(row))
+        EXPECT_NE(after[k], before[k]) << "row " << row << " is in the bag";
+      else
+        EXPECT_EQ(after[k], before[k]) << "row " << row << " is not in the batch";
+    }
+}
+
+TEST(NetworkGradCheck, NewUserScoredFromItsBagEqualsScoreAll) {
+  FeatureSet features = tiny_features_with_bags(7, 9, 3);
+  auto net = Network::create(small_config("hybrid"), 7, 9, &features, 11);
+  std::vector<bool> users_seen(7, true), items_seen(9, true);
+  users_seen[5] = false;  // user 5's bag has 3 values (1 + 5 % 3)
+  net->set_seen(users_seen, items_seen);
+  const std::uint32_t user = 5;
+  std::vector<float> all(9), fresh(9), first_only(9);
+  net->score_all(std::span<const std::uint32_t>(&user, 1), all.data());
+  const auto& f = features.users;
+  const CategoricalBags bags = {std::vector<std::int32_t>(f.bag_codes[0].begin() + f.bag_offsets[0][5],
+                                                          f.bag_codes[0].begin() + f.bag_offsets[0][6])};
+  ASSERT_EQ(bags[0].size(), 3u);
+  const std::int32_t code = f.categorical[0][5];
+  net->score_new_user(f.dense.row(5).data(), &code, fresh.data(), &bags);
+  for (std::size_t i = 0; i < 9; ++i) EXPECT_NEAR(fresh[i], all[i], 1e-6f) << i;
+  // Only the first value instead of the bag scores differently (unless the bag repeats it).
+  net->score_new_user(f.dense.row(5).data(), &code, first_only.data());
+  if (std::set<std::int32_t>(bags[0].begin(), bags[0].end()).size() > 1) {
+    double diff = 0;
+    for (std::size_t i = 0; i < 9; ++i) diff += std::abs(first_only[i] - all[i]);
+    EXPECT_GT(diff, 1e-6);
+  }
+}
 
 TEST(NetworkGradCheck, GmfBranchAddsTablesAndWidensTheOutputLinear) {
   FeatureSet features = tiny_features(5, 6, 1);

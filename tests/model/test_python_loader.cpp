@@ -71,12 +71,37 @@ EntityFeatures random_features(std::size_t n, std::size_t dense_dim, std::vector
   return f;
 }
 
+// Makes field j multi-valued: 1..3 codes per entity (nn.EmbeddingBag(mode="mean") in PyTorch).
+void make_bag(EntityFeatures& f, std::size_t j, std::mt19937& rng) {
+  f.bag_offsets.assign(f.num_categorical(), {});
+  f.bag_codes.assign(f.num_categorical(), {});
+  f.bag_offsets[j] = {0};
+  for (std::size_t e = 0; e < f.size(); ++e) {
+    for (std::size_t k = 0; k <= e % 3; ++k)
+      f.bag_codes[j].push_back(static_cast<std::int32_t>(rng() % static_cast<std::uint32_t>(f.categorical_cardinality[j])));
+    f.bag_offsets[j].push_back(static_cast<std::uint32_t>(f.bag_codes[j].size()));
+    f.categorical[j][e] = f.bag_codes[j][f.bag_offsets[j][e]];
+  }
+}
+
 FeatureSet random_feature_set() {
   std::mt19937 rng(99);
   FeatureSet fs;
   fs.users = random_features(kUsers, 4, {3}, rng);
-  fs.items = random_features(kItems, 3, {4, 2}, rng);
+  fs.items = random_features(kItems, 3, {4, 5}, rng);
+  make_bag(fs.items, 1, rng);  // a tag list: every value mean-pooled
   return fs;
+}
+
+void add_bag_tensors(std::vector<NamedTensor>& out, const std::string& side, const EntityFeatures& f) {
+  for (std::size_t j = 0; j < f.num_categorical(); ++j) {
+    if (!f.is_bag(j)) continue;
+    const std::string name = side + "_bag." + std::to_string(j);
+    out.push_back({name + ".offsets", {static_cast<std::int64_t>(f.bag_offsets[j].size())},
+                   std::vector<float>(f.bag_offsets[j].begin(), f.bag_offsets[j].end())});
+    out.push_back({name + ".codes", {static_cast<std::int64_t>(f.bag_codes[j].size())},
+                   std::vector<float>(f.bag_codes[j].begin(), f.bag_codes[j].end())});
+  }
 }
 
 // A network that is not at its initial weights: a few lazy-Adam steps on random pairs.
@@ -126,10 +151,14 @@ void write_documented_layout(const fs::path& dir, const Network& net, const Feat
     config["features"] = {{"user_dense_dim", features.users.dense_dim()},
                           {"item_dense_dim", features.items.dense_dim()},
                           {"user_cat_cardinalities", features.users.categorical_cardinality},
-                          {"item_cat_cardinalities", features.items.categorical_cardinality}};
-    save_safetensors(dir / "features.safetensors",
-                     {table("user_dense", features.users.dense), codes("user_categorical", features.users),
-                      table("item_dense", features.items.dense), codes("item_categorical", features.items)});
+                          {"item_cat_cardinalities", features.items.categorical_cardinality},
+                          {"user_cat_bags", features.users.bag_fields()},
+                          {"item_cat_bags", features.items.bag_fields()}};
+    std::vector<NamedTensor> tensors{table("user_dense", features.users.dense), codes("user_categorical", features.users),
+                                     table("item_dense", features.items.dense), codes("item_categorical", features.items)};
+    add_bag_tensors(tensors, "user", features.users);
+    add_bag_tensors(tensors, "item", features.items);
+    save_safetensors(dir / "features.safetensors", tensors);
   }
   write_json_atomic(dir / "config.json", config);
   save_safetensors(dir / "model.safetensors", net.state_dict());

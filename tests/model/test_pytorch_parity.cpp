@@ -90,6 +90,15 @@ EntityFeatures entity_features(const Fixture& f, const std::string& side) {
     for (std::int64_t r = 0; r < rows; ++r) column.push_back(static_cast<std::int32_t>(cats.data[r * fields + j]));
     e.categorical.push_back(std::move(column));
   }
+  // hybrid_bag_*: multi-valued fields, nn.EmbeddingBag(mode="mean") in PyTorch.
+  e.bag_offsets.assign(static_cast<std::size_t>(fields), {});
+  e.bag_codes.assign(static_cast<std::size_t>(fields), {});
+  for (std::int64_t j = 0; j < fields; ++j) {
+    const std::string key = "features." + side + "_bag." + std::to_string(j);
+    if (!f.tensors.count(key + ".offsets")) continue;
+    for (float x : f.at(key + ".offsets").data) e.bag_offsets[j].push_back(static_cast<std::uint32_t>(x));
+    for (float x : f.at(key + ".codes").data) e.bag_codes[j].push_back(static_cast<std::int32_t>(x));
+  }
   return e;
 }
 
@@ -171,6 +180,21 @@ class PyTorchParity : public ::testing::TestWithParam<std::string> {
   Batch batch_;
 };
 
+TEST(PyTorchParityBags, BagFixturesHaveMultiValuedBagsInTheBatch) {
+  // The bag fixtures must exercise real bags: samples whose entity has several values.
+  for (const char* name : {"hybrid_bag_mse", "hybrid_bag_bce", "hybrid_bag_bpr"}) {
+    const Fixture f = load_fixture(name);
+    const EntityFeatures items = entity_features(f, "item");
+    ASSERT_TRUE(items.is_bag(1)) << name;
+    std::size_t multi = 0;
+    for (float i : f.at("batch.items").data) {
+      const auto e = static_cast<std::size_t>(i);
+      multi += items.bag_offsets[1][e + 1] - items.bag_offsets[1][e] > 1;
+    }
+    EXPECT_GT(multi, 2u) << name;
+  }
+}
+
 TEST_P(PyTorchParity, StateDictHasPyTorchNamesAndShapes) {
   // Before loading anything: a fresh network must already have PyTorch's layout.
   auto fresh = Network::create(config_of(f_), f_.meta_int("num_users"), f_.meta_int("num_items"), &features_, 3);
@@ -244,7 +268,7 @@ TEST_P(PyTorchParity, ThreeAdamStepsMatchLossesParametersAndMoments) {
 INSTANTIATE_TEST_SUITE_P(Engine, PyTorchParity,
                          ::testing::Values("ncf_mse", "ncf_bce", "ncf_bpr", "hybrid_mse", "hybrid_bce", "hybrid_bpr",
                                            "neumf_mse", "neumf_bce", "neumf_bpr", "hybrid_gmf_mse", "hybrid_gmf_bce",
-                                           "hybrid_gmf_bpr"),
+                                           "hybrid_gmf_bpr", "hybrid_bag_mse", "hybrid_bag_bce", "hybrid_bag_bpr"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
