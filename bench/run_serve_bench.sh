@@ -8,7 +8,9 @@
 #      user (bench_serve_fresh: POST /v1/events, then GET timed alone; 1 in 4 users
 #      new), cache off, on ML-100K hybrid, ease and ials models, each served twice in
 #      the same run: static (--history-max-events 0, today's serving) and fresh (the
-#      online history folds in); prints the p99 fold-in adds and the throughput ratio
+#      online history folds in), alternating over ROUNDS; prints the p99 fold-in adds
+#      and the throughput ratio (medians). Put WORK_DIR on tmpfs (/dev/shm) to time
+#      serving rather than the event log's fsync, which otherwise bounds the loop.
 # plus the candidate stage's recall against exact scoring (bench_candidates).
 # Usage: bench/run_serve_bench.sh [BUILD_DIR] [WORK_DIR]   (DURATION=15s CONNECTIONS=16 env;
 #        CASES=fresh runs case 5 alone)
@@ -91,32 +93,42 @@ run_case "100k items, candidate stage, cache off" "$work/big-ws" "$work/big-user
 run_case "100k items, exact scoring, cache off" "$work/big-ws" "$work/big-users.txt" --cache-mb 0 --ann off
 fi
 
-# fresh_case NAME WORKSPACE: the same model served static then fresh, cache off.
+# fresh_case NAME WORKSPACE: the same model served static and fresh, cache off,
+# alternating for ROUNDS rounds (default 3) so that a burst of load on a shared
+# machine does not land on one mode only; the medians are compared.
 fresh_case() {
-  local name="$1" ws="$2" line static_line
-  for mode in static fresh; do
-    local port; port=$(free_port)
-    rm -f "$ws/serving/events.jsonl"  # no history carried over from an earlier run
-    local history=200; [ "$mode" = static ] && history=0
-    "$bin" serve --workspace "$ws" --port "$port" --poll-seconds 0 --cache-mb 0 \
-      --history-max-events "$history" > "$work/serve-fresh-$name-$mode.log" 2>&1 &
-    local pid=$!
-    for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
-    "$build/bench/bench_serve_fresh" --port "$port" --users "$work/ml100k-users.txt" --items "$work/ml100k-items.txt" \
-      --threads "$connections" --seconds 3 > /dev/null || true  # warm-up (fills the histories too)
-    line=$("$build/bench/bench_serve_fresh" --port "$port" --users "$work/ml100k-users.txt" --items "$work/ml100k-items.txt" \
-      --threads "$connections" --seconds "${duration%s}")
-    kill "$pid"; wait "$pid" 2>/dev/null || true
-    printf "%-44s %s\n" "$name, event before each request, $mode" "$line"
-    [ "$mode" = static ] && static_line="$line"
+  local name="$1" ws="$2" line
+  local results="$work/fresh-${name// /-}.txt"
+  : > "$results"
+  for round in $(seq 1 "${ROUNDS:-3}"); do
+    for mode in static fresh; do
+      local port; port=$(free_port)
+      rm -f "$ws/serving/events.jsonl"  # no history carried over from an earlier run
+      local history=200; [ "$mode" = static ] && history=0
+      "$bin" serve --workspace "$ws" --port "$port" --poll-seconds 0 --cache-mb 0 \
+        --history-max-events "$history" > "$work/serve-fresh-$mode.log" 2>&1 &
+      local pid=$!
+      for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
+      "$build/bench/bench_serve_fresh" --port "$port" --users "$work/ml100k-users.txt" --items "$work/ml100k-items.txt" \
+        --threads "$connections" --seconds 3 > /dev/null || true  # warm-up (fills the histories too)
+      line=$("$build/bench/bench_serve_fresh" --port "$port" --users "$work/ml100k-users.txt" --items "$work/ml100k-items.txt" \
+        --threads "$connections" --seconds "${duration%s}")
+      kill "$pid"; wait "$pid" 2>/dev/null || true
+      printf "%-44s %s   load %s\n" "$name, round $round, $mode" "$line" "$(cut -d' ' -f1 /proc/loadavg)"
+      echo "$mode $line" >> "$results"
+    done
   done
-  python3 - "$static_line" "$line" <<'PY'
-import re, sys
-def parse(line):
-    return {k: float(v) for k, v in re.findall(r"(p99|GETs/s) ([0-9.]+)", line)}
-s, f = parse(sys.argv[1]), parse(sys.argv[2])
-print(f"{'':44} fold-in adds {f['p99'] - s['p99']:+.2f} ms at p99 (target <= 2 ms); "
-      f"uncached GETs/s fresh/static {f['GETs/s'] / s['GETs/s']:.2f} (target >= 0.80)")
+  python3 - "$results" <<'PY'
+import re, statistics, sys
+runs = {"static": [], "fresh": []}
+for line in open(sys.argv[1]):
+    mode, rest = line.split(" ", 1)
+    runs[mode].append({k: float(v) for k, v in re.findall(r"(p50|p99|GETs/s) ([0-9.]+)", rest)})
+med = {m: {k: statistics.median(r[k] for r in rs) for k in ("p50", "p99", "GETs/s")} for m, rs in runs.items()}
+s, f = med["static"], med["fresh"]
+print(f"{'':44} medians: static p99 {s['p99']:.2f} ms, {s['GETs/s']:.0f} GETs/s; fresh p99 {f['p99']:.2f} ms, "
+      f"{f['GETs/s']:.0f} GETs/s -> fold-in adds {f['p99'] - s['p99']:+.2f} ms at p99 (target <= 2 ms), "
+      f"uncached throughput fresh/static {f['GETs/s'] / s['GETs/s']:.2f} (target >= 0.80)")
 PY
 }
 python3 -c "import json,sys; print('\n'.join(json.load(open(sys.argv[1]))))" "$work/ml100k-model/item_id_map.json" > "$work/ml100k-items.txt"

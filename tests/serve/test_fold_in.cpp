@@ -11,6 +11,9 @@
 
 #include "../eval/eval_fixtures.h"
 #include "core/rng.h"
+#include "data/features.h"
+#include "data/generator.h"
+#include "data/split.h"
 #include "model/family_ease.h"
 #include "model/family_ials.h"
 #include "model/family_itemknn.h"
@@ -152,6 +155,56 @@ TEST(FoldIn, OnlyFamiliesWithAHistoryStepHaveTheAbility) {
     const bool expected = name == "ease" || name == "itemknn" || name == "ials";
     EXPECT_EQ(model->history_fold_in() != nullptr, expected) << name;
   }
+}
+
+// The hybrid's fold-in: behaviour features aggregated from a history equal what
+// the training transform computes from the same events (feature_stats.json's
+// definitions), so a new visitor with an online history looks to the network like a
+// trained user with that history.
+TEST(FoldIn, BehaviourFeaturesFromAHistoryEqualTheTrainingTransformOfTheSameEvents) {
+  GeneratorConfig config;
+  config.users = 300;
+  config.items = 120;
+  config.interactions = 20000;
+  config.seed = 5;
+  const Dataset d = generate_shop(config);
+  const Split split = make_split(d, SplitConfig{});
+  const FeatureBuilder builder = FeatureBuilder::fit(d, split);
+  const FeatureSet features = builder.transform(d, split);
+  const auto codes = builder.item_category_codes(features.items);
+  ASSERT_TRUE(std::any_of(codes.begin(), codes.end(), [](std::int32_t c) { return c >= 0; }));
+  const auto& names = features.users.dense_names;
+  const auto& fields = features.users.categorical_names;
+  const auto favourite = std::find(fields.begin(), fields.end(), "favourite_category") - fields.begin();
+  ASSERT_LT(static_cast<std::size_t>(favourite), fields.size());
+
+  std::vector<std::vector<HistoryEvent>> histories(d.num_users());
+  for (auto k : split.train) {
+    const Interaction& x = d.interactions[k];
+    histories[x.user].push_back({x.item, x.event, x.timestamp});
+  }
+  std::vector<float> dense(features.users.dense_dim());
+  std::vector<std::int32_t> categorical(features.users.num_categorical());
+  int checked = 0;
+  for (std::uint32_t u = 0; u < d.num_users() && checked < 50; ++u) {
+    if (histories[u].empty()) continue;
+    ++checked;
+    builder.user_from_history({}, histories[u], codes, dense.data(), categorical.data());
+    for (const char* column : {"total_purchases", "recency", "frequency"}) {
+      const auto c = std::find(names.begin(), names.end(), column) - names.begin();
+      ASSERT_LT(static_cast<std::size_t>(c), names.size()) << column;
+      EXPECT_FLOAT_EQ(dense[c], features.users.dense(u, c)) << column << ", user " << u;
+    }
+    EXPECT_EQ(categorical[favourite], features.users.categorical[favourite][u]) << "favourite category, user " << u;
+  }
+  EXPECT_EQ(checked, 50);
+  // No history: a newcomer, as user_from_attributes gives.
+  std::vector<float> newcomer(dense.size());
+  std::vector<std::int32_t> newcomer_categorical(categorical.size());
+  builder.user_from_attributes({}, newcomer.data(), newcomer_categorical.data());
+  builder.user_from_history({}, {}, codes, dense.data(), categorical.data());
+  EXPECT_EQ(dense, newcomer);
+  EXPECT_EQ(categorical, newcomer_categorical);
 }
 
 }  // namespace hybridrec
