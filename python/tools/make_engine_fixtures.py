@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Generates the PyTorch parity fixtures for the C++ engine (tests/fixtures/engine/).
 
-For each model (ncf, hybrid) and loss (mse, bce, bpr) it builds the reference class
+For each model (ncf, hybrid; each also with the GMF branch, and the hybrid with
+multi-valued nn.EmbeddingBag(mode="mean") fields: hybrid_bag_*) and loss (mse, bce, bpr)
+it builds the reference class
 of python/hybridrec/models.py at small sizes with seeded weights, runs one batch
 with dropout off, and records: initial weights, logits and predictions, the loss,
 every parameter gradient, and the parameters (and Adam moments) after 1 and 3 steps
