@@ -132,10 +132,10 @@ class Model:
 
     @staticmethod
     def _write_tables(folder, frame, user_features, item_features):
-        data = os.path.join(folder, "interactions.csv")
+        data = os.path.join(folder, "frame.csv")  # not interactions.csv: that name means the canonical layout
         frame.to_csv(data, index=False)
         tables = []
-        for features, key, name in ((user_features, "user_id", "users.csv"), (item_features, "item_id", "items.csv")):
+        for features, key, name in ((user_features, "user_id", "user_features.csv"), (item_features, "item_id", "item_features.csv")):
             if features is None:
                 tables.append("")
                 continue

@@ -78,21 +78,16 @@ std::string best_trial_yaml(const Study& study, const Trial& trial) {
   if (load.value("format", std::string("auto")) != "auto") config["data"]["format"] = load["format"];
   if (!load.value("sep", std::string()).empty()) config["data"]["separator"] = load["sep"];
 
-  std::string header = fmt::format("# Best trial of study {}: trial {} ({}), {} = {}
-", study.name, trial.number,
+  std::string header = fmt::format("# Best trial of study {}: trial {} ({}), {} = {}\n", study.name, trial.number,
                                    to_string(trial.status), study.settings.objective.metric,
                                    trial.objective ? fmt::format("{:.6g}", *trial.objective) : "none");
-  header += "# Trial parameters by configuration key:
-";
+  header += "# Trial parameters by configuration key:\n";
   for (auto it = trial.params.begin(); it != trial.params.end(); ++it)
-    header += fmt::format("#   {} = {}
-", trial_param_config_key(it.key()), it.value().dump());
-  header += fmt::format("# Reproduce: hybridrec train --data {} --config THIS_FILE
-", study.settings.data);
+    header += fmt::format("#   {} = {}\n", trial_param_config_key(it.key()), it.value().dump());
+  header += fmt::format("# Reproduce: hybridrec train --data {} --config THIS_FILE\n", study.settings.data);
   YAML::Emitter out;
   emit(out, config);
-  return header + out.c_str() + "
-";
+  return header + out.c_str() + "\n";
 }
 
 nlohmann::json apply_trial_params(const nlohmann::json& base, const nlohmann::json& params) {
