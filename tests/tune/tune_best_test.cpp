@@ -32,11 +32,12 @@ TEST(TuneBest, TrainWithTheWrittenConfigReproducesTheTrialsValidationMetric) {
           "--set 'evaluation.baselines=[]'",
       dir / "tune.log");
   run(bin + " tune show --json --study s --workspace '" + ws + "'", dir / "show.json");
-  double objective = -1;
-  for (const auto& trial : hybridrec::read_json(dir / "show.json")["trials"])
+  const json show = hybridrec::read_json(dir / "show.json");
+  double objective = -1;  // the best trial's: the highest objective of the study
+  for (const auto& trial : show["trials"])
     if (trial.contains("objective") && trial["objective"].is_number())
       objective = std::max(objective, trial["objective"].get<double>());
-  ASSERT_GT(objective, 0.0);
+  ASSERT_GT(objective, 0.0) << show.dump(1);
 
   run(bin + " tune best s --workspace '" + ws + "' --config '" + (dir / "best.yaml").string() + "'", dir / "best.log");
   const std::string yaml = hybridrec::read_file(dir / "best.yaml");
