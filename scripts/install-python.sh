@@ -9,8 +9,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${HYBRIDREC_BUILD_DIR:-$root/build}" && pwd)"
 python=/usr/bin/python3
+# Not built (a build of other targets only, or no pybind11: CMake said so): nothing to install.
 if ! ls "$build"/python/_hybridrec*.so >/dev/null 2>&1; then
-  echo "install-python: $build/python has no _hybridrec module (pybind11-dev missing?); not installed" >&2
   exit 0
 fi
 if [ "$(id -u)" = 0 ]; then
