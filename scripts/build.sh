@@ -9,3 +9,5 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
 cmake --build "$build" -j"$(nproc)" "$@"
+# `import hybridrec` in Debian's python3 (a .pth naming python/ and build/python/).
+HYBRIDREC_BUILD_DIR="$build" bash "$root/scripts/install-python.sh"

@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
   python3 python3-numpy python3-scipy python3-torch libopenblas0-openmp
+  python3-dev pybind11-dev python3-pandas python3-pytest
   xz-utils ccache zlib1g-dev liblzma-dev
   wrk libhnswlib-dev python3-optuna chromium chromium-driver
 )

@@ -76,7 +76,7 @@ void register_train(CLI::App& app) {
   cmd->add_option("--workspace", args->tracking.workspace, "workspace for runs, registry and artifacts")->capture_default_str();
   cmd->add_option("--store", args->tracking.store_url, "postgresql://... to share runs and models with a team (default: SQLite in the workspace)");
   cmd->add_option("--experiment", args->tracking.experiment, "experiment the run belongs to")->capture_default_str();
-  cmd->add_option("--run-name", args->tracking.run_name, "run name (default: <model>-seed<seed>)");
+  cmd->add_option("--run-name", args->tracking.run_name, "run name (default: <model>-seed<seed>, made unique in the experiment with -2, -3, ...)");
   cmd->add_option("--version", args->version, "register under this version (vX.Y.Z) instead of the proposed one");
   cmd->add_flag("--promote", args->tracking.promote, "make the new model champion if it passes the gate metric");
   cmd->add_flag("--force", args->tracking.force, "with --promote: promote even when worse than the champion");

@@ -56,6 +56,7 @@ struct TuneArgs {
   bool quiet = false;
   bool show_json = false;
   std::string show_report;  // HTML file for `tune show --report`
+  std::string best_config;  // YAML file for `tune best`
 };
 
 void print_line(const std::string& line) {
@@ -142,17 +143,18 @@ int run_worker_processes(const TuneArgs& a, const std::string& study, int count)
   return failures;
 }
 
+// --study NAME, or the latest study of the workspace.
+tune::Study chosen_study(tune::StudyStore& studies, const TuneArgs& a) {
+  if (!a.study.empty()) return studies.get(a.study);
+  auto all = studies.list();
+  if (all.empty()) throw Error("no studies in workspace " + a.workspace);
+  return all.front();
+}
+
 void show_study(const TuneArgs& a) {
   auto ws = store::Workspace::open(a.workspace, a.store_url);
   tune::StudyStore studies(ws.database());
-  tune::Study study;
-  if (a.study.empty()) {
-    auto all = studies.list();
-    if (all.empty()) throw Error("no studies in workspace " + a.workspace);
-    study = all.front();
-  } else {
-    study = studies.get(a.study);
-  }
+  const tune::Study study = chosen_study(studies, a);
   auto summary = tune::study_summary(study, studies.trials(study.id));
   if (a.show_json) print_line(summary.dump(2));
   else std::cout << tune::format_study_summary(summary);
@@ -218,6 +220,20 @@ void run_tune(TuneArgs& a) {
 
 }  // namespace
 
+// `tune best`: the best trial as a config file that `train --config` reproduces.
+void write_best_config(const TuneArgs& a) {
+  auto ws = store::Workspace::open(a.workspace, a.store_url);
+  tune::StudyStore studies(ws.database());
+  const tune::Study study = chosen_study(studies, a);
+  const auto best = tune::best_trial(study, studies.trials(study.id));
+  if (!best) throw Error("study " + study.name + " has no finished trial with an objective yet");
+  write_file_atomic(a.best_config, tune::best_trial_yaml(study, *best));
+  print_line(fmt::format("trial {} of study {} ({} = {:.6g}) written to {}; reproduce it with: hybridrec train --data {} "
+                         "--config {}",
+                         best->number, study.name, study.settings.objective.metric, *best->objective, a.best_config,
+                         study.settings.data, a.best_config));
+}
+
 void register_tune(CLI::App& app) {
   auto a = std::make_shared<TuneArgs>();
   auto* cmd = app.add_subcommand("tune", "tune hyperparameters: Bayesian optimisation over training runs, trials in parallel");
@@ -256,8 +272,14 @@ void register_tune(CLI::App& app) {
   show->add_option("--report", a->show_report,
                    "also write an offline HTML report: objective per trial, best so far, importance");
   show->callback([a] { show_study(*a); });
-  cmd->callback([a, show] {
-    if (show->parsed()) return;
+  auto* best = cmd->add_subcommand("best", "write the best trial of a study as a config file for train --config");
+  best->add_option("study", a->study, "study name (default: the latest)");
+  best->add_option("--config", a->best_config, "YAML file to write, e.g. best.yaml")->required();
+  best->add_option("--workspace", a->workspace, "workspace")->capture_default_str();
+  best->add_option("--store", a->store_url, "postgresql://...")->envname("HYBRIDREC_STORE_URL");
+  best->callback([a] { write_best_config(*a); });
+  cmd->callback([a, show, best] {
+    if (show->parsed() || best->parsed()) return;
     run_tune(*a);
   });
 }

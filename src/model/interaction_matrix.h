@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <omp.h>
+
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
 #include <nlohmann/json.hpp>
@@ -67,9 +69,16 @@ SparseRowMatrix load_sparse_tensors(const std::vector<NamedTensor>& tensors, con
 // Sets Eigen's own thread count for a scope and restores it (Eigen's setting is
 // global). Loops that are already parallel over rows set 1: with a team of one
 // thread Eigen would otherwise open a nested parallel region in every product.
+// An unset count is restored as unset (0), not as the number it read: a set count
+// overrides omp_set_num_threads(1), which the networks rely on inside their own
+// parallel regions, and a process that fitted ease before a network (--model
+// auto, a Python session) trained the network 40x slower.
 class EigenThreadsScope {
  public:
-  explicit EigenThreadsScope(int threads) : previous_(Eigen::nbThreads()) { Eigen::setNbThreads(threads); }
+  explicit EigenThreadsScope(int threads)
+      : previous_(Eigen::nbThreads() == omp_get_max_threads() ? 0 : Eigen::nbThreads()) {
+    Eigen::setNbThreads(threads);
+  }
   ~EigenThreadsScope() { Eigen::setNbThreads(previous_); }
   EigenThreadsScope(const EigenThreadsScope&) = delete;
   EigenThreadsScope& operator=(const EigenThreadsScope&) = delete;

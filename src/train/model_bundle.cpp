@@ -189,12 +189,19 @@ bool ModelBundle::cold_users_by_popularity() const {
 
 PopularityBaseline ModelBundle::popularity_model() const { return PopularityBaseline::from_weights(popularity); }
 
+std::vector<float> ModelBundle::popularity_scores() const {
+  std::vector<float> scores(items.size());
+  const std::vector<std::uint32_t> anyone{0};  // popularity ranks every user alike
+  popularity_model().score_all(anyone, scores.data());
+  return scores;
+}
+
 std::vector<ScoredItem> ModelBundle::recommend(std::uint32_t user, std::size_t k, std::string* path) const {
   std::span<const std::uint32_t> exclude;
   if (user < seen.size()) exclude = seen[user];
   const Route r = route(user);
   if (path) *path = route_name(r);
-  if (r == Route::popularity) return top_k(popularity, k, exclude);
+  if (r == Route::popularity) return top_k(popularity_scores(), k, exclude);
   std::vector<float> scores(items.size());
   recommender->score_all(std::span<const std::uint32_t>(&user, 1), scores.data());
   return top_k(scores, k, exclude);
@@ -204,7 +211,7 @@ std::vector<ScoredItem> ModelBundle::recommend_new_user(const RawAttributes& att
                                                         std::string* path) const {
   const Route r = route_new_user(!attributes.empty());
   if (path) *path = route_name(r);
-  if (r != Route::content) return top_k(popularity, k);
+  if (r != Route::content) return top_k(popularity_scores(), k);
   std::vector<float> dense(feature_builder->user_dense_dim());
   std::vector<std::int32_t> cats(feature_builder->user_categorical_cardinality().size());
   CategoricalBags bags;  // a multi-valued attribute ("genre=a|b") uses every value

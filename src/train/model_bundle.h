@@ -47,6 +47,9 @@ struct ModelBundle {
   // The model's own popularity as a recommender (scores scaled to [0, 1]): what
   // routing's "popularity" ranks by.
   PopularityBaseline popularity_model() const;
+  // `popularity` scaled to [0, 1] (the top item 1): the scores the fallback
+  // reports, on the same scale as the model's sigmoid scores, never raw counts.
+  std::vector<float> popularity_scores() const;
   // Loads and checks every file; errors name the folder and the file. The model
   // comes from make_model(type) + load(dir): never from the training data.
   static ModelBundle load(const std::filesystem::path& dir);

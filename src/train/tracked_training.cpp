@@ -1,5 +1,7 @@
 #include "train/tracked_training.h"
 
+#include <set>
+
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "store/model_dir.h"
@@ -26,6 +28,17 @@ nlohmann::json test_metrics(const nlohmann::json& report) {
       if (it->is_number()) out[std::string("test_") + it.key()] = it.value();
   }
   return out;
+}
+
+// The default run name, <model>-seed<seed>, made unique within its experiment by
+// -2, -3, ...: two runs with the same settings must stay distinguishable in
+// runs list/compare and in reports. A name the user gives is kept as given.
+std::string unique_run_name(store::Tracker& tracking, const std::string& experiment, const std::string& base) {
+  std::set<std::string> taken;
+  for (const auto& run : tracking.list_runs(experiment, 1000000)) taken.insert(run.name);
+  std::string name = base;
+  for (int n = 2; taken.count(name); ++n) name = base + "-" + std::to_string(n);
+  return name;
 }
 
 }  // namespace
@@ -58,7 +71,8 @@ TrackedTrainResult run_tracked_training(TrainRequest request, const TrackingOpti
   const auto& cfg = request.config;
   std::string type = cfg["model"]["type"].get<std::string>();
   std::string name = options.run_name.empty()
-                         ? type + "-seed" + std::to_string(cfg["training"].value("seed", 42))
+                         ? unique_run_name(tracking, options.experiment,
+                                           type + "-seed" + std::to_string(cfg["training"].value("seed", 42)))
                          : options.run_name;
   nlohmann::json seeds = {{"training.seed", cfg["training"].value("seed", 42)},
                           {"split_seed", split_config_from(cfg).seed},

@@ -16,7 +16,7 @@ struct TrackingOptions {
   std::filesystem::path workspace = "hybridrec-workspace";
   std::string store_url;  // empty: SQLite in the workspace; postgresql://... for a team
   std::string experiment = "recommendation-model";
-  std::string run_name;   // default: "<model type>-<seed>"
+  std::string run_name;   // default: "<model type>-seed<seed>", then -2, -3, ... within the experiment
   bool track = true;
   bool register_model = true;
   bool promote = false;   // make the new model champion (gate applies unless force)

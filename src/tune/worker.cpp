@@ -86,7 +86,7 @@ TrialOutcome run_trial(store::Workspace& ws, StudyStore& studies, const Study& s
   request.data = s.data;
   request.load.format = s.load.value("format", std::string("auto"));
   request.load.separator = s.load.value("sep", std::string());
-  request.config = apply_trial_params(s.config, trial.params);
+  request.config = trial_training_config(s, trial.params);
   apply_data_config(request.config["data"], request.load);  // columns, weights, split files
   if (s.load.contains("skip_rows")) {  // tune --on-invalid skip: the rows the study validated out
     auto rows = std::make_shared<std::map<std::string, std::unordered_set<std::size_t>>>();
@@ -96,9 +96,7 @@ TrialOutcome run_trial(store::Workspace& ws, StudyStore& studies, const Study& s
     request.load.strict = false;
   }
   request.config["training"]["threads"] = options.threads;
-  // The kept epoch (early stopping within the trial, the registered model) is the
-  // best one by the study's objective when the trainer can select on it.
-  if (s.objective.maximize) request.config["training"]["early_stopping_metric"] = key.substr(4);
+  out.result["threads"] = options.threads;  // `tune best` writes it: what the trial ran, a retraining reproduces
   request.out = model_dir;
   request.progress = Progress::Mode::Quiet;
   request.stop_after_epoch = [&](const nlohmann::json& record) {
