@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "serve/server.h"
+#include "store/workspace.h"
 
 namespace hybridrec::cli {
 
@@ -35,9 +36,29 @@ void register_serve(CLI::App& app) {
       ->envname("HYBRIDREC_ADMIN_TOKEN");
   cmd->add_option("--env", a->server.service.environment, "Deployment environment whose records set the traffic split")
       ->capture_default_str();
-  cmd->add_option("--threads", a->server.threads, "Request threads, one per open keep-alive connection (0: 8 per core, at least 32)")->capture_default_str();
-  cmd->add_option("--poll-seconds", a->server.poll_seconds, "How often to re-read the registry's deployments (0: never)")
-      ->capture_default_str();
+  // Bounded so a typo is refused, not obeyed: 100000 threads abort the process,
+  // and a poll every nanosecond spins a core re-reading the registry.
+  cmd->add_option("--threads", a->server.threads,
+                  "Request threads, one per open keep-alive connection (0: 8 per core, at least 32; at most 4096)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  cmd->add_option("--poll-seconds", a->server.poll_seconds,
+                  "How often to re-read the registry's deployments: 0 (never) or 0.1 to 86400 seconds")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            double v = 0;
+            try {
+              std::size_t used = 0;
+              v = std::stod(text, &used);
+              if (used != text.size()) return "expected a number of seconds, got '" + text + "'";
+            } catch (const std::exception&) {
+              return "expected a number of seconds, got '" + text + "'";
+            }
+            if (v == 0 || (v >= 0.1 && v <= 86400)) return "";
+            return "--poll-seconds " + text + " is out of range: 0 (never) or 0.1 to 86400 seconds";
+          },
+          "0 or [0.1, 86400]"));
   cmd->add_option("--max-body-bytes", a->server.max_body_bytes, "Largest request body accepted")->capture_default_str();
   cmd->add_option("--ann", a->ann, "Approximate candidate stage: auto (from --ann-min-items items), on, off")
       ->capture_default_str()->check(CLI::IsMember({"auto", "on", "off"}));
@@ -47,6 +68,8 @@ void register_serve(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(10, 100000));
   cmd->add_option("--cache-mb", a->cache_mb, "Ranking cache per model in MiB (0: off)")->capture_default_str();
   cmd->callback([a] {
+    // Serving only reads the workspace: a mistyped path is refused, not created.
+    store::Workspace::open_existing(a->workspace, a->server.service.store_url);
     a->server.service.workspace = a->workspace;
     a->server.service.serving.ann = serve::parse_ann_mode(a->ann);
     a->server.service.serving.cache_bytes = a->cache_mb << 20;
