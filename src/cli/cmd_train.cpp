@@ -156,7 +156,7 @@ void register_train(CLI::App& app) {
     if (tracked.model)
       std::cout << "registered " << tracked.model->model_id << " as " << store::to_string(tracked.model->status) << "\n";
     if (!tracked.gate_note.empty()) std::cout << "note: " << tracked.gate_note << "\n";
-    if (!tracked.promotion_note.empty()) std::cout << "not promoted: " << tracked.promotion_note << "\n";
+    if (!tracked.promotion_note.empty()) std::cout << tracked.promotion_note << "\n";  // "not promoted: why"
   });
 }
 

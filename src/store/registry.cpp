@@ -97,11 +97,10 @@ std::string GateCheck::comparison() const {
 
 std::string GateCheck::failure() const {
   if (missing_metric()) return model_id + " has no '" + metric + "' metric to compare (" + comparison() + ")";
-  if (below_baseline())
-    return model_id + " scores below the best baseline (" + baseline->name + ") on " + metric + " (" + comparison() + ")";
-  if (worse_than_champion())
-    return model_id + " is worse than champion " + *champion + " on " + metric + " (" + comparison() + ")";
-  return "";
+  std::string why;
+  if (below_baseline()) why = "scores below the best baseline (" + baseline->name + ")";
+  if (worse_than_champion()) why += (why.empty() ? "" : " and ") + std::string("is worse than champion ") + *champion;
+  return why.empty() ? "" : model_id + " " + why + " on " + metric + " (" + comparison() + ")";
 }
 
 json GateCheck::to_json() const {

@@ -392,6 +392,8 @@ TrainResult run_training(const TrainRequest& request) {
                    root, progress};
     result.outcome = train_by_sgd(*model, *sgd, ctx, setup);
   } else {
+    if (request.resume)
+      progress.log("--resume: " + type + " is fitted in one step and keeps no checkpoint; fitting it from the start");
     // The family's validation grid (e.g. ease's lambda): each overlay fitted and
     // ranked on validation, the best kept and recorded. Sharded, every rank fits
     // and evaluates the same candidates (collectives).

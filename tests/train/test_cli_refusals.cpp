@@ -81,11 +81,14 @@ TEST_F(CliRefusals, TakenVersionBeforeTrainingAndARefusedRunIsFailedWithItsReaso
   ASSERT_EQ(runs.status, 0) << runs.text;
   const auto list = nlohmann::json::parse(runs.text);
   ASSERT_EQ(list.size(), 2u) << runs.text;  // the taken version started no run
-  bool failed_with_reason = false;
+  std::string failed;
   for (const auto& r : list)
-    if (r["status"] == "failed")
-      failed_with_reason = r["tags"].value("failure_reason", std::string()).find("GB") != std::string::npos;
-  EXPECT_TRUE(failed_with_reason) << runs.text;
+    if (r["status"] == "failed") failed = r["run_id"].get<std::string>();
+  ASSERT_FALSE(failed.empty()) << runs.text;
+  Output shown = run("runs show " + failed + " --json" + ws());
+  ASSERT_EQ(shown.status, 0) << shown.text;
+  const auto reason = nlohmann::json::parse(shown.text)["tags"].value("failure_reason", std::string());
+  EXPECT_NE(reason.find("training.max_memory_gb"), std::string::npos) << shown.text;
 }
 
 TEST_F(CliRefusals, ResumeRefusesChangedSettingsButTheEpochCountAndSaysWhenThereIsNoCheckpoint) {
