@@ -106,4 +106,27 @@ TEST_F(CliRefusals, ResumeRefusesChangedSettingsButTheEpochCountAndSaysWhenThere
   EXPECT_NE(longer.text.find("resuming after epoch 1"), std::string::npos) << longer.text;
 }
 
+// #15: `evaluate` reads evaluation.k, evaluation.baselines and
+// data.negative_sampling_ratio from the run's configuration, as training did.
+TEST_F(CliRefusals, EvaluateFollowsTheRunsEvaluationSettings) {
+  Output t = run("train " + data() + out("pop") + " --no-track --quiet --model popularity --set 'evaluation.k=[3]' "
+                 "--set 'evaluation.baselines=[random]' --set data.negative_sampling_ratio=2");
+  ASSERT_EQ(t.status, 0) << t.text;
+  Output e = run("evaluate --model " + (dir_ / "pop").string() + " --json --out " + (dir_ / "eval.json").string());
+  ASSERT_EQ(e.status, 0) << e.text;
+  const auto report = nlohmann::json::parse(e.text);
+  const auto& ranking = report["metrics"]["ranking"];
+  EXPECT_TRUE(ranking.contains("ndcg@3")) << ranking.dump();
+  EXPECT_FALSE(ranking.contains("ndcg@10")) << ranking.dump();
+  EXPECT_TRUE(report["baselines"].contains("random")) << report["baselines"].dump();
+  EXPECT_FALSE(report["baselines"].contains("category")) << report["baselines"].dump();
+  // The flags still win over the configuration.
+  e = run("evaluate --model " + (dir_ / "pop").string() + " --json --k 4 --baselines none --out " +
+          (dir_ / "eval2.json").string());
+  ASSERT_EQ(e.status, 0) << e.text;
+  const auto flagged = nlohmann::json::parse(e.text);
+  EXPECT_TRUE(flagged["metrics"]["ranking"].contains("ndcg@4")) << e.text;
+  EXPECT_TRUE(!flagged.contains("baselines") || flagged["baselines"].empty()) << e.text;
+}
+
 }  // namespace
