@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
@@ -22,8 +23,8 @@ struct EvaluateArgs {
   std::string model_dir;
   DataOptions data;
   std::string part = "test";
-  std::string ks = "5,10,20";
-  std::string baselines = "popularity,category,random";
+  std::string ks;         // empty: the run's evaluation.k
+  std::string baselines;  // empty: the run's evaluation.baselines
   std::string out;
   std::string group_by;
   int loo_negatives = 0;
@@ -46,8 +47,9 @@ void register_evaluate(CLI::App& app) {
   cmd->add_option("--model", args->model_dir, "model folder written by 'hybridrec train'")->required();
   add_data_options(*cmd, args->data, false);
   cmd->add_option("--split", args->part, "part to evaluate")->check(CLI::IsMember({"test", "validation"}))->capture_default_str();
-  cmd->add_option("--k", args->ks, "cut-offs, comma separated")->capture_default_str();
-  cmd->add_option("--baselines", args->baselines, "baselines to compare with (comma separated, or 'none')")->capture_default_str();
+  cmd->add_option("--k", args->ks, "cut-offs, comma separated (default: the run's evaluation.k)");
+  cmd->add_option("--baselines", args->baselines,
+                  "baselines to compare with, comma separated, or 'none' (default: the run's evaluation.baselines)");
   cmd->add_option("--group-by", args->group_by, "user attribute for the fairness metrics (default: the first categorical one)");
   cmd->add_option("--out", args->out, "result file (default: the model folder's metrics.json)");
   cmd->add_option("--leave-one-out", args->loo_negatives,
@@ -69,12 +71,20 @@ void register_evaluate(CLI::App& app) {
     require_same_ids(bundle.items, dataset.items, "item", data_path);
     Split split = make_split(dataset, split_config_from(bundle.config));
 
-    EvalOptions options;
-    options.part = args->part;
-    options.ks = parse_k_list(args->ks);
-    options.group_by = args->group_by;
-    options.threads = bundle.config["training"].value("threads", 2);
-    options.seed = bundle.config["training"].value("seed", std::uint64_t{42});
+    // The run's evaluation settings (evaluation.k, group_by,
+    // data.negative_sampling_ratio, threads, seed), as training evaluated it.
+    EvalOptions options = eval_options(bundle.config, args->part, false);
+    if (!args->ks.empty()) options.ks = parse_k_list(args->ks);
+    if (!args->group_by.empty()) options.group_by = args->group_by;
+    std::vector<std::string> baseline_list;
+    if (args->baselines.empty()) {
+      if (bundle.config.contains("evaluation") && bundle.config["evaluation"].contains("baselines"))
+        baseline_list = bundle.config["evaluation"]["baselines"].get<std::vector<std::string>>();
+    } else if (args->baselines != "none") {
+      std::stringstream ss(args->baselines);
+      for (std::string name; std::getline(ss, name, ',');)
+        if (!name.empty()) baseline_list.push_back(name);
+    }
 
     TrainingContext ctx{&dataset, &split, nullptr, bundle.config, options.seed, options.threads};
     auto popularity = make_model("popularity", bundle.config);
@@ -85,15 +95,11 @@ void register_evaluate(CLI::App& app) {
     model_options.cold_user_path = bundle.cold_user_path();
     nlohmann::json model_metrics = evaluate(*bundle.recommender, dataset, split, model_options, &own_popularity);
     std::map<std::string, nlohmann::json> baseline_metrics;
-    if (args->baselines != "none") {
-      std::stringstream ss(args->baselines);
-      std::string name;
-      while (std::getline(ss, name, ',')) {
-        if (name.empty() || name == bundle.type()) continue;
-        auto model = make_model(name, bundle.config);
-        model->fit(ctx);
-        baseline_metrics[name] = evaluate(*model, dataset, split, options, popularity.get());
-      }
+    for (const auto& name : baseline_list) {
+      if (name == bundle.type()) continue;
+      auto model = make_model(name, bundle.config);
+      model->fit(ctx);
+      baseline_metrics[name] = evaluate(*model, dataset, split, options, popularity.get());
     }
     std::string version = bundle.config.value("model_version", std::string("unregistered"));
     nlohmann::json report = make_result_report(version, model_metrics, baseline_metrics);

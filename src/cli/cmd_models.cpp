@@ -39,7 +39,9 @@ void add_workspace_options(CLI::App* cmd, ModelsOptions& o, bool with_json = tru
   if (with_json) cmd->add_flag("--json", o.json, "Print JSON");
 }
 
-store::Workspace open(const ModelsOptions& o) { return store::Workspace::open(o.workspace, o.store_url); }
+// Every models subcommand but register reads an existing workspace: a mistyped
+// --workspace is refused, never created.
+store::Workspace open(const ModelsOptions& o) { return store::Workspace::open_existing(o.workspace, o.store_url); }
 
 std::string gate_value(const store::ModelRecord& m) {
   auto v = store::find_metric(m.metrics, m.gate_metric);
@@ -125,8 +127,27 @@ void show_model(const ModelsOptions& o) {
   std::cout << "\nFiles\n" << render_table({"PATH", "BYTES", "SHA256"}, rows);
 }
 
+// Registration says when a model could never be promoted without --force.
+void print_registration_gate(const store::ModelRecord& m, const json& registered_event) {
+  if (!registered_event.contains("gate")) return;
+  const auto& g = registered_event["gate"];
+  if (g.value("below_baseline", false))
+    std::cout << fmt::format("note: {} scores below the best baseline on {} ({} {:.4f} < {} {:.4f}): it will not be "
+                             "promoted without --force\n",
+                             m.model_id, m.gate_metric, m.model_id, g["value"].get<double>(),
+                             g["best_baseline"].get<std::string>(), g["baseline_value"].get<double>());
+}
+
+// Promote and rollback print the comparison whenever the gate does not pass,
+// before refusing (without --force) or going ahead (with it).
+void print_gate(const store::GateCheck& gate, bool force, const std::string& action) {
+  if (gate.passes()) return;
+  std::cerr << fmt::format("{}: {}\n", force ? "warning (--force)" : "refused", gate.failure());
+  if (force) std::cerr << fmt::format("{} anyway, as --force asks\n", action);
+}
+
 void register_model(const ModelsOptions& o) {
-  auto ws = open(o);
+  auto ws = store::Workspace::open(o.workspace, o.store_url);
   auto req = store::register_request_from_model_dir(
       o.artifacts, o.run.empty() ? std::nullopt : std::optional<std::string>(ws.tracking().resolve_run_id(o.run)));
   if (!o.version.empty()) req.version = o.version;
@@ -140,6 +161,7 @@ void register_model(const ModelsOptions& o) {
                                                         : d.value("bump", "") + " bump vs " + d["base_model"].get<std::string>();
     std::cout << fmt::format("registered {} ({}; {}) as challenger, {} files\n", m.model_id, m.version, why,
                              m.files.size());
+    print_registration_gate(m, events.front().details);
     return;
   }
   print_summary("registered", m, o.json);
@@ -225,9 +247,13 @@ void register_models(CLI::App& app) {
   auto* promote = models->add_subcommand("promote", "Make a model the champion (the old one is archived)");
   add_workspace_options(promote, *o_promote);
   promote->add_option("id", o_promote->id, "Model id or version")->required();
-  promote->add_flag("--force", o_promote->force, "Promote even if worse than the champion on the gate metric");
+  promote->add_flag("--force", o_promote->force,
+                    "Promote even if worse than the champion or below the best baseline on the gate metric");
   promote->callback([o_promote] {
     auto ws = open(*o_promote);
+    const auto gate = ws.registry().gate(o_promote->id);
+    if (gate.model_id != (ws.registry().champion() ? ws.registry().champion()->model_id : ""))
+      print_gate(gate, o_promote->force, "promoting");
     print_summary("promoted", ws.registry().promote(o_promote->id, o_promote->force), o_promote->json);
   });
 
@@ -249,9 +275,12 @@ void register_models(CLI::App& app) {
   auto* rollback = models->add_subcommand("rollback", "Restore the previous champion");
   add_workspace_options(rollback, *o_rollback);
   rollback->add_option("--env", o_rollback->env, "Environment")->capture_default_str();
+  rollback->add_flag("--force", o_rollback->force,
+                     "Roll back even to a model that scored worse than the champion or below its best baseline");
   rollback->callback([o_rollback] {
     auto ws = open(*o_rollback);
-    print_summary("rolled back to", ws.registry().rollback(o_rollback->env), o_rollback->json);
+    print_gate(ws.registry().rollback_gate(), o_rollback->force, "rolling back");
+    print_summary("rolled back to", ws.registry().rollback(o_rollback->env, o_rollback->force), o_rollback->json);
   });
 
   auto o_cmp = std::make_shared<ModelsOptions>();

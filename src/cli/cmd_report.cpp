@@ -24,7 +24,7 @@ struct ReportOptions {
 
 void write_report(const ReportOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  auto ws = store::Workspace::open(o.workspace, o.store_url);
+  auto ws = store::Workspace::open_existing(o.workspace, o.store_url);
   std::vector<report::RunData> runs{report::load_run(ws, o.run)};
   for (const auto& id : o.compare) runs.push_back(report::load_run(ws, id));
   const std::string html = report::render_run_report(runs);

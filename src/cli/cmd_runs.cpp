@@ -36,7 +36,7 @@ void add_workspace_options(CLI::App* cmd, RunsOptions& o) {
 std::string short_id(const std::string& id) { return id.substr(0, 12); }
 
 void list_runs(const RunsOptions& o) {
-  auto ws = store::Workspace::open(o.workspace, o.store_url);
+  auto ws = store::Workspace::open_existing(o.workspace, o.store_url);
   auto runs = ws.tracking().list_runs(o.experiment, o.limit);
   if (o.json) {
     auto out = json::array();
@@ -61,7 +61,7 @@ void list_runs(const RunsOptions& o) {
 }
 
 void show_run(const RunsOptions& o) {
-  auto ws = store::Workspace::open(o.workspace, o.store_url);
+  auto ws = store::Workspace::open_existing(o.workspace, o.store_url);
   auto r = ws.tracking().get_run(ws.tracking().resolve_run_id(o.runs.at(0)));
   if (o.json) {
     std::cout << r.to_json().dump(2) << "\n";
@@ -92,7 +92,7 @@ void show_run(const RunsOptions& o) {
 }
 
 void compare_runs(const RunsOptions& o) {
-  auto ws = store::Workspace::open(o.workspace, o.store_url);
+  auto ws = store::Workspace::open_existing(o.workspace, o.store_url);
   std::vector<store::RunRecord> runs;
   for (const auto& id : o.runs) runs.push_back(ws.tracking().get_run(ws.tracking().resolve_run_id(id)));
   std::set<std::string> param_keys, metric_keys;

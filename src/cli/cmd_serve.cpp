@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "serve/server.h"
+#include "store/workspace.h"
 
 namespace hybridrec::cli {
 
@@ -36,14 +37,31 @@ void register_serve(CLI::App& app) {
       ->envname("HYBRIDREC_ADMIN_TOKEN");
   cmd->add_option("--env", a->server.service.environment, "Deployment environment whose records set the traffic split")
       ->capture_default_str();
+  // Bounded so a typo is refused, not obeyed (a poll every nanosecond spins a core
+  // re-reading the registry).
   cmd->add_option("--threads", a->server.threads, "Worker threads, each an event loop that scores its connections' requests (0: one per core, at least 2)")
       ->capture_default_str()->check(CLI::Range(0, 1024));
   cmd->add_option("--max-connections", a->server.max_connections, "Open connections at once, idle and slow ones included")
       ->capture_default_str()->check(CLI::Range(1, 1000000));
   cmd->add_option("--idle-timeout", a->server.idle_timeout_seconds, "Seconds of silence after which a connection is closed")
       ->capture_default_str()->check(CLI::Range(1, 3600));
-  cmd->add_option("--poll-seconds", a->server.poll_seconds, "How often to re-read the registry's deployments (0: never)")
-      ->capture_default_str();
+  cmd->add_option("--poll-seconds", a->server.poll_seconds,
+                  "How often to re-read the registry's deployments: 0 (never) or 0.1 to 86400 seconds")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            double v = 0;
+            try {
+              std::size_t used = 0;
+              v = std::stod(text, &used);
+              if (used != text.size()) return "expected a number of seconds, got '" + text + "'";
+            } catch (const std::exception&) {
+              return "expected a number of seconds, got '" + text + "'";
+            }
+            if (v == 0 || (v >= 0.1 && v <= 86400)) return "";
+            return "--poll-seconds " + text + " is out of range: 0 (never) or 0.1 to 86400 seconds";
+          },
+          "0 or [0.1, 86400]"));
   cmd->add_option("--max-body-bytes", a->server.max_body_bytes, "Largest request body accepted")->capture_default_str();
   cmd->add_option("--ann", a->ann, "Approximate candidate stage: auto (from --ann-min-items items), on, off")
       ->capture_default_str()->check(CLI::IsMember({"auto", "on", "off"}));
@@ -65,6 +83,8 @@ void register_serve(CLI::App& app) {
                   "Online-history event types whose items exclude_seen removes (click, add_to_cart, purchase)")
       ->delimiter(',')->capture_default_str()->check(CLI::IsMember({"click", "add_to_cart", "purchase"}));
   cmd->callback([a] {
+    // Serving only reads the workspace: a mistyped path is refused, not created.
+    store::Workspace::open_existing(a->workspace, a->server.service.store_url);
     a->server.service.serving.exclude_event_types.clear();
     for (const auto& name : a->exclude_event_types)
       a->server.service.serving.exclude_event_types.push_back(*serve::parse_feedback_type(name));

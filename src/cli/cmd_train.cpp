@@ -79,7 +79,8 @@ void register_train(CLI::App& app) {
   cmd->add_option("--run-name", args->tracking.run_name, "run name (default: <model>-seed<seed>, made unique in the experiment with -2, -3, ...)");
   cmd->add_option("--version", args->version, "register under this version (vX.Y.Z) instead of the proposed one");
   cmd->add_flag("--promote", args->tracking.promote, "make the new model champion if it passes the gate metric");
-  cmd->add_flag("--force", args->tracking.force, "with --promote: promote even when worse than the champion");
+  cmd->add_flag("--force", args->tracking.force,
+                "with --promote: promote even when worse than the champion or below the best baseline");
   cmd->add_flag("--no-track", args->no_track, "do not log a run (and do not register)");
   cmd->add_flag("--no-register", args->no_register, "log the run but do not register the model");
   cmd->add_flag("--shard-embeddings", args->shard_embeddings,
@@ -165,7 +166,8 @@ void register_train(CLI::App& app) {
     if (!tracked.run_id.empty()) std::cout << "run " << tracked.run_id << " logged in " << args->tracking.workspace.string() << "\n";
     if (tracked.model)
       std::cout << "registered " << tracked.model->model_id << " as " << store::to_string(tracked.model->status) << "\n";
-    if (!tracked.promotion_note.empty()) std::cout << "not promoted: " << tracked.promotion_note << "\n";
+    if (!tracked.gate_note.empty()) std::cout << "note: " << tracked.gate_note << "\n";
+    if (!tracked.promotion_note.empty()) std::cout << tracked.promotion_note << "\n";  // "not promoted: why"
   });
 }
 

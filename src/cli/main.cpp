@@ -1,6 +1,8 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
 #include "core/error.h"
 
@@ -27,6 +29,14 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const hybridrec::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const nlohmann::json::exception& e) {
+    // Configuration is checked key by key before use (train/config_schema.h); a
+    // JSON error here means a malformed stored file, and the library's own text
+    // ("[json.exception.type_error.302] ...") says nothing a user can act on.
+    std::cerr << "error: a stored JSON file (config.json, metrics.json, ...) holds a value of the wrong kind or lacks "
+                 "one (JSON error "
+              << e.id << ")\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

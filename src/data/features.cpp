@@ -303,7 +303,9 @@ float event_weight(const FeatureConfig& c, Event e) {
   return 1.0f;
 }
 
-FeatureConfig config_from_json(const json& j) {
+}  // namespace
+
+FeatureConfig FeatureConfig::from_json(const json& j) {
   FeatureConfig c;
   c.max_one_hot = j.at("max_one_hot").get<int>();
   c.view_weight = j.at("view_weight").get<float>();
@@ -314,11 +316,13 @@ FeatureConfig config_from_json(const json& j) {
   return c;
 }
 
-json config_to_json(const FeatureConfig& c) {
-  return {{"max_one_hot", c.max_one_hot},         {"view_weight", c.view_weight},
-          {"cart_weight", c.cart_weight},         {"purchase_weight", c.purchase_weight},
-          {"rating_weight", c.rating_weight},     {"trending_window_days", c.trending_window_days}};
+json FeatureConfig::to_json() const {
+  return {{"max_one_hot", max_one_hot},         {"view_weight", view_weight},
+          {"cart_weight", cart_weight},         {"purchase_weight", purchase_weight},
+          {"rating_weight", rating_weight},     {"trending_window_days", trending_window_days}};
 }
+
+namespace {
 
 // Price percentile from the fitted quantile table (linear between quantiles).
 double price_percentile(const std::vector<double>& q, double price) {
@@ -342,7 +346,7 @@ struct Model {
 
   static Model from_stats(const json& s) {
     Model m;
-    m.config = config_from_json(s.at("config"));
+    m.config = FeatureConfig::from_json(s.at("config"));
     m.cut_time = s.at("cut_time").get<std::int64_t>();
     for (const auto& a : s.at("users").at("attributes")) m.user_attrs.push_back(AttributeSpec::from_json(a));
     for (const auto& a : s.at("items").at("attributes")) m.item_attrs.push_back(AttributeSpec::from_json(a));
@@ -655,7 +659,7 @@ FeatureBuilder FeatureBuilder::fit(const Dataset& ds, const Split& split, const 
   if (config.trending_window_days <= 0) throw ConfigError("features: trending_window_days must be > 0");
   json s;
   s["version"] = kStatsVersion;
-  s["config"] = config_to_json(config);
+  s["config"] = config.to_json();
   s["cut_time"] = split.train_end_time;
 
   // Attribute encoders from the attribute tables (catalogue facts, not interactions).

@@ -67,6 +67,12 @@ struct FeatureConfig {
   // Event weights for popularity and purchase counts.
   float view_weight = 1.0f, cart_weight = 2.0f, purchase_weight = 4.0f, rating_weight = 3.0f;
   int trending_window_days = 30;
+
+  // The `content_features:` section of the configuration (every key required: the
+  // defaults come from configs/default.yaml) and back; also feature_stats.json's
+  // "config". The member defaults above equal the YAML's (ConfigSchema test).
+  static FeatureConfig from_json(const nlohmann::json& section);
+  nlohmann::json to_json() const;
 };
 
 // A single new user or item at serving time: raw attribute values by column name. A

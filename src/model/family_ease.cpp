@@ -10,6 +10,7 @@
 #include <Eigen/Cholesky>
 
 #include "core/error.h"
+#include "core/system_memory.h"
 #include "model/closed_form_families.h"
 #include "model/safetensors.h"
 
@@ -21,11 +22,6 @@ constexpr const char* kFamily = "ease";
 // to the mean item's squared norm), wide enough for Steck's published lambdas
 // (0.25 to 1 times the mean diagonal on ML-20M, Netflix, MSD) and small data.
 constexpr double kRelativeGrid[] = {0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0};
-
-double physical_memory_bytes() {
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
-}
 
 std::string gigabytes(double bytes) {
   char text[32];

@@ -15,8 +15,11 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& m) {
     c.feature_embedding_dim = m.value("feature_embedding_dim", c.feature_embedding_dim);
     c.id_dropout_rate = m.value("id_dropout_rate", c.id_dropout_rate);
     c.gmf_dim = m.value("gmf_dim", c.gmf_dim);
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(std::string("model configuration: ") + e.what());
+  } catch (const nlohmann::json::exception&) {
+    // A configuration from load_config() was checked key by key (train/config_schema.h);
+    // only a hand-built one gets here, and the library's text would not name the key.
+    throw ConfigError("model configuration: a value under model: has the wrong type (embedding_dim, hidden_layers, "
+                      "dropout_rate, content_dim, feature_embedding_dim, id_dropout_rate, gmf_dim)");
   }
   if (c.embedding_dim <= 0) throw ConfigError("model.embedding_dim must be positive");
   if (c.hidden_layers.empty()) throw ConfigError("model.hidden_layers must not be empty");

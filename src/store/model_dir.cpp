@@ -53,6 +53,9 @@ RegisterRequest register_request_from_model_dir(const std::filesystem::path& dir
     if (!metrics.is_object()) throw DataError(metrics_path.string(), 0, "", "expected a JSON object");
     req.metrics = metrics.contains("metrics") ? metrics["metrics"] : metrics;
     if (!req.metrics.is_object()) throw DataError(metrics_path.string(), 0, "metrics", "expected a JSON object");
+    // The baselines' scores on the same split: the registry's gate compares with them.
+    if (metrics.contains("metrics") && metrics.contains("baselines") && metrics["baselines"].is_object())
+      req.metrics["baselines"] = metrics["baselines"];
   }
   if (run_id) {
     req.run_id = run_id;

@@ -68,6 +68,66 @@ std::optional<double> find_metric(const json& metrics, const std::string& name) 
   return std::nullopt;
 }
 
+std::optional<BaselineScore> best_baseline(const json& metrics, const std::string& metric) {
+  if (!metrics.is_object()) return std::nullopt;
+  const json* baselines = nullptr;
+  if (auto it = metrics.find("baselines"); it != metrics.end() && it->is_object()) baselines = &*it;
+  if (!baselines) return std::nullopt;
+  std::optional<BaselineScore> best;
+  for (const auto& [name, section] : baselines->items())
+    if (auto v = find_metric(section, metric); v && (!best || *v > best->value)) best = BaselineScore{name, *v};
+  return best;
+}
+
+namespace {
+std::string format_gate_value(const std::optional<double>& v) {
+  if (!v) return "none";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", *v);
+  return buf;
+}
+}  // namespace
+
+std::string GateCheck::comparison() const {
+  std::string out = metric + ": " + model_id + " " + format_gate_value(value);
+  if (champion) out += ", champion " + *champion + " " + format_gate_value(champion_value);
+  if (baseline) out += ", best baseline " + baseline->name + " " + format_gate_value(baseline->value);
+  return out;
+}
+
+std::string GateCheck::failure() const {
+  if (missing_metric()) return model_id + " has no '" + metric + "' metric to compare (" + comparison() + ")";
+  std::string why;
+  if (below_baseline()) why = "scores below the best baseline (" + baseline->name + ")";
+  if (worse_than_champion()) why += (why.empty() ? "" : " and ") + std::string("is worse than champion ") + *champion;
+  return why.empty() ? "" : model_id + " " + why + " on " + metric + " (" + comparison() + ")";
+}
+
+json GateCheck::to_json() const {
+  return {{"gate_metric", metric},
+          {"value", value ? json(*value) : json()},
+          {"champion", champion ? json(*champion) : json()},
+          {"champion_value", champion_value ? json(*champion_value) : json()},
+          {"best_baseline", baseline ? json(baseline->name) : json()},
+          {"baseline_value", baseline ? json(baseline->value) : json()},
+          {"below_baseline", below_baseline()},
+          {"worse_than_champion", worse_than_champion()}};
+}
+
+GateCheck check_gate(const std::string& model_id, const json& metrics, const std::string& gate_metric,
+                     const std::optional<std::string>& champion_id, const json& champion_metrics) {
+  GateCheck g;
+  g.metric = gate_metric;
+  g.model_id = model_id;
+  g.value = find_metric(metrics, gate_metric);
+  g.baseline = best_baseline(metrics, gate_metric);
+  if (champion_id && *champion_id != model_id) {
+    g.champion = champion_id;
+    g.champion_value = find_metric(champion_metrics, gate_metric);
+  }
+  return g;
+}
+
 namespace {
 
 constexpr const char* kModelColumns =
@@ -97,12 +157,6 @@ ModelRecord row_to_model(const Row& row) {
 void add_event(SqlDatabase& db, const std::string& model_id, const std::string& event, const json& details) {
   db.query("INSERT INTO model_events (model_id, event, details, occurred_at) VALUES ($1, $2, $3, $4)",
            {model_id, event, details.dump(), now_utc_iso()});
-}
-
-std::string format_metric(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4f", v);
-  return buf;
 }
 
 void flatten_numbers(const json& value, const std::string& prefix, std::map<std::string, double>& out) {
@@ -208,10 +262,14 @@ ModelRecord Registry::register_model(const RegisterRequest& req) {
     for (const auto& f : files)
       db_.query("INSERT INTO model_files (model_id, path, sha256, size) VALUES ($1, $2, $3, $4)",
                 {model_id, f.path, f.sha256, f.size});
+    // Registration says whether the model could be promoted: below the best
+    // baseline it never is without --force.
+    const GateCheck gate = check_gate(model_id, req.metrics, req.gate_metric, std::nullopt, json());
     add_event(db_, model_id, "registered",
               {{"bump", proposal.bump},
                {"base_model", proposal.base_model ? json(*proposal.base_model) : json()},
-               {"source", fs::absolute(req.artifact_dir).string()}});
+               {"source", fs::absolute(req.artifact_dir).string()},
+               {"gate", gate.to_json()}});
     // Inside the transaction: if the commit fails and retries, the manifest is
     // simply rewritten (atomically) under the id finally chosen.
     write_json_atomic(root_ / manifest_rel, {{"model_id", model_id}, {"version", proposal.version}, {"files", to_json(files)}});
@@ -228,22 +286,16 @@ ModelRecord Registry::promote(const std::string& id, bool force) {
     if (candidate->status == ModelStatus::champion) return;  // already champion: nothing to do
     artifacts_.verify(candidate->files, "model '" + model_id + "'");  // never promote a broken model
     auto current = db_.query("SELECT model_id, metrics FROM models WHERE status = 'champion'");
-    json details = {{"forced", force}, {"gate_metric", candidate->gate_metric}};
+    const GateCheck gate =
+        check_gate(model_id, candidate->metrics, candidate->gate_metric,
+                   current.empty() ? std::nullopt : std::optional<std::string>(current[0].text(0)),
+                   current.empty() ? json() : parse_stored(current[0].text(1)));
+    if (!force && !gate.passes()) throw Error("not promoted: " + gate.failure() + "; use --force to promote anyway");
+    json details = {{"forced", force}, {"gate_metric", candidate->gate_metric}, {"gate", gate.to_json()}};
     if (!current.empty()) {
-      auto mine = find_metric(candidate->metrics, candidate->gate_metric);
-      auto theirs = find_metric(parse_stored(current[0].text(1)), candidate->gate_metric);
       details["previous"] = current[0].text(0);
-      details["candidate_value"] = mine ? json(*mine) : json();
-      details["champion_value"] = theirs ? json(*theirs) : json();
-      if (!force) {
-        if (!mine)
-          throw Error("model " + model_id + " has no '" + candidate->gate_metric +
-                      "' metric to compare with champion " + current[0].text(0) + "; use --force to promote anyway");
-        if (theirs && *mine < *theirs)
-          throw Error("model " + model_id + " is worse than champion " + current[0].text(0) + " on " +
-                      candidate->gate_metric + " (" + format_metric(*mine) + " < " + format_metric(*theirs) +
-                      "); use --force to promote anyway");
-      }
+      details["candidate_value"] = gate.value ? json(*gate.value) : json();
+      details["champion_value"] = gate.champion_value ? json(*gate.champion_value) : json();
       db_.query("UPDATE models SET status = 'archived' WHERE model_id = $1", {current[0].text(0)});
       add_event(db_, current[0].text(0), "demoted", {{"replaced_by", model_id}});
     }
@@ -251,6 +303,14 @@ ModelRecord Registry::promote(const std::string& id, bool force) {
     add_event(db_, model_id, "promoted", details);
   });
   return get(model_id);
+}
+
+GateCheck Registry::gate(const std::string& id) {
+  const ModelRecord candidate = get(id);
+  const auto current = champion();
+  return check_gate(candidate.model_id, candidate.metrics, candidate.gate_metric,
+                    current ? std::optional<std::string>(current->model_id) : std::nullopt,
+                    current ? current->metrics : json());
 }
 
 ModelRecord Registry::deploy(const std::string& id, const std::string& environment, double traffic) {
@@ -273,25 +333,41 @@ ModelRecord Registry::deploy(const std::string& id, const std::string& environme
   return get(model_id);
 }
 
-ModelRecord Registry::rollback(const std::string& environment) {
+std::string Registry::previous_champion(const std::string& champion_id) {
+  // Replay the audit trail: each promotion pushes a champion, each rollback pops
+  // one, so the entry under the top is the champion before the current one.
+  std::vector<std::string> history;
+  for (const auto& e : db_.query(
+           "SELECT model_id, event FROM model_events WHERE event IN ('promoted', 'rolled_back') ORDER BY event_id")) {
+    if (e.text(1) == "promoted") history.push_back(e.text(0));
+    else if (!history.empty()) history.pop_back();
+  }
+  if (history.size() < 2 || history.back() != champion_id)
+    throw Error("champion " + champion_id + " has no previous champion to roll back to");
+  return history[history.size() - 2];
+}
+
+GateCheck Registry::rollback_gate() {
+  const auto current = champion();
+  if (!current) throw Error("there is no champion to roll back");
+  const ModelRecord previous = get(previous_champion(current->model_id));
+  return check_gate(previous.model_id, previous.metrics, previous.gate_metric, current->model_id, current->metrics);
+}
+
+ModelRecord Registry::rollback(const std::string& environment, bool force) {
   validate_name("environment", environment);
   std::string restored;
   db_.write_transaction([&] {
-    auto current = db_.query("SELECT model_id FROM models WHERE status = 'champion'");
+    auto current = db_.query("SELECT model_id, metrics FROM models WHERE status = 'champion'");
     if (current.empty()) throw Error("there is no champion to roll back");
     std::string champion_id = current[0].text(0);
-    // Replay the audit trail: each promotion pushes a champion, each rollback pops
-    // one, so the entry under the top is the champion before the current one.
-    std::vector<std::string> history;
-    for (const auto& e : db_.query(
-             "SELECT model_id, event FROM model_events WHERE event IN ('promoted', 'rolled_back') ORDER BY event_id")) {
-      if (e.text(1) == "promoted") history.push_back(e.text(0));
-      else if (!history.empty()) history.pop_back();
-    }
-    if (history.size() < 2 || history.back() != champion_id)
-      throw Error("champion " + champion_id + " has no previous champion to roll back to");
-    restored = history[history.size() - 2];
+    restored = previous_champion(champion_id);
     auto previous = load(restored, true);
+    // Restoring a model that scored worse is a decision, not a reflex.
+    const GateCheck gate =
+        check_gate(restored, previous->metrics, previous->gate_metric, champion_id, parse_stored(current[0].text(1)));
+    if (!force && !gate.passes())
+      throw Error("not rolled back: " + gate.failure() + "; use --force to roll back anyway");
     artifacts_.verify(previous->files, "model '" + restored + "'");  // do not restore a broken model
     db_.query("UPDATE models SET status = 'archived' WHERE model_id = $1", {champion_id});
     db_.query("UPDATE models SET status = 'champion' WHERE model_id = $1", {restored});
@@ -300,7 +376,8 @@ ModelRecord Registry::rollback(const std::string& environment) {
         " VALUES ($1, $2, $3, 100, $4)",
         {restored, environment, now_utc_iso(), "rollback from " + champion_id});
     add_event(db_, champion_id, "rolled_back", {{"environment", environment}, {"restored", restored}});
-    add_event(db_, restored, "restored", {{"environment", environment}, {"replaced", champion_id}});
+    add_event(db_, restored, "restored",
+              {{"environment", environment}, {"replaced", champion_id}, {"forced", force}, {"gate", gate.to_json()}});
   });
   return get(restored);
 }

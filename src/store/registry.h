@@ -74,6 +74,42 @@ struct VersionProposal {
 // found in {"ranking": {"ndcg@10": 0.48}}); nullopt if absent or not a number.
 std::optional<double> find_metric(const nlohmann::json& metrics, const std::string& name);
 
+// The best baseline of a result report on `metric`: the highest value among
+// metrics["baselines"][name] (the popularity, category and random baselines
+// evaluated on the same split); nullopt when the report holds none.
+struct BaselineScore {
+  std::string name;
+  double value = 0;
+};
+std::optional<BaselineScore> best_baseline(const nlohmann::json& metrics, const std::string& metric);
+
+// What the promotion gate sees for one model: its gate metric beside the
+// champion's and the best baseline's. Promote and rollback refuse, unless
+// forced, a model that is worse than the champion, below the best baseline, or
+// without the metric to compare.
+struct GateCheck {
+  std::string metric;
+  std::string model_id;
+  std::optional<double> value;
+  std::optional<std::string> champion;
+  std::optional<double> champion_value;
+  std::optional<BaselineScore> baseline;
+
+  bool missing_metric() const { return !value && (champion || baseline); }
+  bool worse_than_champion() const { return value && champion_value && *value < *champion_value; }
+  bool below_baseline() const { return value && baseline && *value < baseline->value; }
+  bool passes() const { return !missing_metric() && !worse_than_champion() && !below_baseline(); }
+  // "ndcg@10: rec-model-v1.0.1 0.0312, champion rec-model-v1.0.0 0.3411, best baseline popularity 0.3396"
+  std::string comparison() const;
+  // Why it does not pass ("" when it does): "scores below the best baseline ...".
+  std::string failure() const;
+  nlohmann::json to_json() const;  // recorded in the registry's events
+};
+
+// `candidate` (its metrics and gate metric) against the champion's metrics (if any).
+GateCheck check_gate(const std::string& model_id, const nlohmann::json& metrics, const std::string& gate_metric,
+                     const std::optional<std::string>& champion_id, const nlohmann::json& champion_metrics);
+
 class Registry {
  public:
   Registry(SqlDatabase& db, ArtifactStore& artifacts, std::filesystem::path workspace_root)
@@ -83,14 +119,21 @@ class Registry {
   // What register_model would choose now (vs the champion, else the latest model).
   VersionProposal propose_version(const nlohmann::json& architecture, const nlohmann::json& features);
 
-  // Makes the model champion and archives the old one, atomically. Refuses when
-  // the model is worse than the champion on its gate metric unless force.
+  // Makes the model champion and archives the old one, atomically. Refuses, unless
+  // force, a model worse than the champion on its gate metric, below the best
+  // baseline evaluated with it, or without the metric; the event records the check.
   ModelRecord promote(const std::string& model_id, bool force = false);
+  // The gate as promote would apply it to this model now (for printing).
+  GateCheck gate(const std::string& model_id);
   // Records a (canary) deployment step: environment + traffic percentage in (0, 100].
   ModelRecord deploy(const std::string& model_id, const std::string& environment, double traffic_percentage);
   // Restores the previous champion (archives the current one) and records it as
-  // deployed at 100% in environment. Throws Error if there is no previous champion.
-  ModelRecord rollback(const std::string& environment = "production");
+  // deployed at 100% in environment. Throws Error if there is no previous champion,
+  // and, unless force, if the previous one scored worse than the current champion
+  // or below its best baseline (the message holds the comparison).
+  ModelRecord rollback(const std::string& environment = "production", bool force = false);
+  // The model rollback would restore, and its gate against the current champion.
+  GateCheck rollback_gate();
 
   std::vector<ModelRecord> list();
   ModelRecord get(const std::string& model_id_or_version);  // throws Error if unknown
@@ -107,6 +150,8 @@ class Registry {
 
  private:
   std::optional<ModelRecord> load(const std::string& model_id_or_version, bool with_details);
+  // The champion before `champion_id` (the promoted/rolled_back trail); throws Error if none.
+  std::string previous_champion(const std::string& champion_id);
   SqlDatabase& db_;
   ArtifactStore& artifacts_;
   std::filesystem::path root_;

@@ -20,4 +20,15 @@ Workspace Workspace::open(const std::filesystem::path& dir, const std::string& s
   return ws;
 }
 
+Workspace Workspace::open_existing(const std::filesystem::path& dir, const std::string& store_url) {
+  if (dir.empty()) throw Error("workspace directory must not be empty");
+  std::error_code ec;
+  const bool folder = std::filesystem::is_directory(dir, ec);
+  const bool database = !store_url.empty() || std::filesystem::is_regular_file(dir / "workspace.db", ec);
+  if (!folder || !database)
+    throw Error("no workspace at " + dir.string() + (folder ? " (the folder has no workspace.db)" : "") +
+                ": check --workspace (`hybridrec train` creates a workspace; this command only reads one)");
+  return open(dir, store_url);
+}
+
 }  // namespace hybridrec::store

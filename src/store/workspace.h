@@ -24,6 +24,10 @@ namespace hybridrec::store {
 class Workspace {
  public:
   static Workspace open(const std::filesystem::path& dir, const std::string& store_url = "");
+  // For read-only commands (serve, models list, runs list, ...): refuses (Error)
+  // a folder that is not a workspace instead of creating it, so a mistyped
+  // --workspace is reported rather than answered with an empty new workspace.
+  static Workspace open_existing(const std::filesystem::path& dir, const std::string& store_url = "");
 
   Tracker& tracking() { return *tracker_; }
   Registry& registry() { return *registry_; }

@@ -8,6 +8,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "default_config.h"  // generated from configs/default.yaml by CMake
+#include "train/config_schema.h"
 
 namespace hybridrec {
 
@@ -29,16 +30,38 @@ nlohmann::json scalar_to_json(const YAML::Node& node) {
   return s;
 }
 
-nlohmann::json node_to_json(const YAML::Node& node) {
+// YAML aliases share one node, so a few lines (the "billion laughs" bomb) can
+// expand to billions of values when converted; the conversion counts every value
+// it makes and stops far above any real configuration (the defaults have ~150).
+constexpr std::size_t kMaxYamlValues = 100000;
+constexpr int kMaxYamlDepth = 64;
+
+struct Expansion {
+  std::string source;
+  std::size_t values = 0;
+  void count(int depth) {
+    if (++values > kMaxYamlValues)
+      throw ConfigError(source + ": more than " + std::to_string(kMaxYamlValues) +
+                        " values after expanding aliases (a YAML alias bomb?); refused");
+    if (depth > kMaxYamlDepth)
+      throw ConfigError(source + ": nested deeper than " + std::to_string(kMaxYamlDepth) + " levels; refused");
+  }
+};
+
+nlohmann::json node_to_json(const YAML::Node& node, Expansion& expansion, int depth = 0) {
+  expansion.count(depth);
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       nlohmann::json j = nlohmann::json::object();
-      for (const auto& kv : node) j[kv.first.as<std::string>()] = node_to_json(kv.second);
+      for (const auto& kv : node) {
+        if (!kv.first.IsScalar()) throw ConfigError(expansion.source + ": a map key must be plain text");
+        j[kv.first.Scalar()] = node_to_json(kv.second, expansion, depth + 1);
+      }
       return j;
     }
     case YAML::NodeType::Sequence: {
       nlohmann::json j = nlohmann::json::array();
-      for (const auto& v : node) j.push_back(node_to_json(v));
+      for (const auto& v : node) j.push_back(node_to_json(v, expansion, depth + 1));
       return j;
     }
     case YAML::NodeType::Scalar:
@@ -51,8 +74,13 @@ nlohmann::json node_to_json(const YAML::Node& node) {
 }  // namespace
 
 nlohmann::json yaml_to_json(const std::string& yaml_text, const std::string& source) {
+  if (yaml_text.size() > kMaxConfigBytes)
+    throw ConfigError(source + ": " + std::to_string(yaml_text.size()) + " bytes; a configuration is at most " +
+                      std::to_string(kMaxConfigBytes) + " bytes");
+  // yaml-cpp itself refuses nesting past its depth guard (DeepRecursion).
+  Expansion expansion{source};
   try {
-    return node_to_json(YAML::Load(yaml_text));
+    return node_to_json(YAML::Load(yaml_text), expansion);
   } catch (const YAML::Exception& e) {
     throw DataError(source, e.mark.line >= 0 ? static_cast<std::size_t>(e.mark.line) + 1 : 0, "", e.msg);
   }
@@ -74,6 +102,7 @@ void merge_config(nlohmann::json& base, const nlohmann::json& overlay) {
 }
 
 void apply_override(nlohmann::json& config, const std::string& assignment) {
+  if (assignment.size() > kMaxConfigBytes) throw ConfigError("--set: the assignment is too long");
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     throw ConfigError("--set expects section.key=value, got '" + assignment + "'");
@@ -85,8 +114,12 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
   while (true) {
     auto dot = path.find('.', start);
     std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!node->is_object() || !node->contains(key))
-      throw ConfigError("--set " + path + ": unknown configuration key '" + key + "'");
+    const std::string walked = path.substr(0, dot == std::string::npos ? std::string::npos : dot);
+    const std::string parent = start == 0 ? "" : path.substr(0, start - 1);
+    // A free-form section (column roles by column name) takes new keys.
+    const bool open = node->is_object() && is_open_section(parent);
+    if (!node->is_object() || (!node->contains(key) && !open))
+      throw ConfigError("--set " + path + ": " + unknown_key_message(walked, *node));
     node = &(*node)[key];
     if (dot == std::string::npos) break;
     start = dot + 1;
@@ -96,8 +129,25 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
 
 nlohmann::json load_config(const std::optional<std::filesystem::path>& file, const std::vector<std::string>& overrides) {
   nlohmann::json config = default_config();
-  if (file) merge_config(config, yaml_to_json(read_file(*file), file->string()));
+  std::string source = "configuration";
+  if (file) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(*file, ec);
+    if (!ec && size > kMaxConfigBytes)
+      throw ConfigError(file->string() + ": " + std::to_string(size) + " bytes; a configuration is at most " +
+                        std::to_string(kMaxConfigBytes) + " bytes");
+    nlohmann::json overlay = yaml_to_json(read_file(*file), file->string());
+    if (overlay.is_null()) overlay = nlohmann::json::object();  // an empty file
+    if (!overlay.is_object()) throw ConfigError(file->string() + ": expected a map of sections (model:, training:, ...)");
+    // Unknown keys are refused by the file's name before --set is applied.
+    nlohmann::json merged = config;
+    merge_config(merged, overlay);
+    check_config(merged, file->string());
+    config = std::move(merged);
+    source = file->string();
+  }
   for (const auto& o : overrides) apply_override(config, o);
+  check_config(config, overrides.empty() ? source : "--set");
   return config;
 }
 
@@ -128,8 +178,10 @@ TrainingConfig TrainingConfig::from_json(const nlohmann::json& config) {
     c.seed = t.value("seed", c.seed);
     const auto& d = config.at("data");
     c.negatives_per_positive = d.value("negative_sampling_ratio", c.negatives_per_positive);
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(std::string("configuration: ") + e.what());
+  } catch (const nlohmann::json::exception&) {
+    // check_config() names the key for a configuration that came through
+    // load_config; this is a hand-built one (a library caller).
+    throw ConfigError("configuration: a value under training: or data: has the wrong type (check_config names it)");
   }
   c.positives = PositiveWeighting::from_config(config);
   if (c.batch_size <= 0) throw ConfigError("training.batch_size must be positive");

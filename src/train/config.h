@@ -16,6 +16,9 @@
 
 namespace hybridrec {
 
+// The largest configuration text accepted (a --config file, a --set value).
+inline constexpr std::size_t kMaxConfigBytes = 1 << 20;
+
 // The defaults compiled into the binary (identical to configs/default.yaml).
 nlohmann::json default_config();
 
@@ -30,6 +33,8 @@ void merge_config(nlohmann::json& base, const nlohmann::json& overlay);
 // Unknown keys are rejected so typos do not pass silently.
 void apply_override(nlohmann::json& config, const std::string& assignment);
 
+// The defaults, the file merged over them, then the overrides; checked against the
+// schema (train/config_schema.h) after the file and again after the overrides.
 nlohmann::json load_config(const std::optional<std::filesystem::path>& file, const std::vector<std::string>& overrides);
 
 // Typed view of the `training:` and `data:` sections.

@@ -25,6 +25,7 @@
 #include "model/model_families.h"
 #include "model/network.h"
 #include "train/config.h"
+#include "train/memory_estimate.h"
 #include "train/model_bundle.h"
 #include "train/model_selection.h"
 #include "train/sharded_training.h"
@@ -35,20 +36,6 @@ namespace {
 
 // The registry's training_data dates are calendar days.
 std::string iso_date(std::int64_t unix_seconds) { return format_iso8601(unix_seconds).substr(0, 10); }
-
-EvalOptions eval_options(const nlohmann::json& config, const std::string& part, bool ranking_only) {
-  EvalOptions o;
-  o.part = part;
-  o.ranking_only = ranking_only;
-  if (config.contains("evaluation") && config["evaluation"].contains("k"))
-    o.ks = config["evaluation"]["k"].get<std::vector<int>>();
-  if (config.contains("evaluation") && config["evaluation"].contains("group_by"))
-    o.group_by = config["evaluation"]["group_by"].get<std::string>();
-  o.threads = config["training"].value("threads", 2);
-  o.seed = config["training"].value("seed", 42);
-  o.negatives_per_positive = config["data"].value("negative_sampling_ratio", 4);
-  return o;
-}
 
 std::vector<std::string> baseline_names(const nlohmann::json& config) {
   if (config.contains("evaluation") && config["evaluation"].contains("baselines"))
@@ -171,9 +158,32 @@ SplitConfig split_config_from(const nlohmann::json& config) {
   s.val_ratio = d.value("val_ratio", s.val_ratio);
   s.test_ratio = d.value("test_ratio", s.test_ratio);
   s.last_n = d.value("last_n", s.last_n);
-  s.seed = d.value("split_seed", config.at("training").value("seed", std::uint64_t{42}));
+  const std::uint64_t training_seed = config.at("training").value("seed", std::uint64_t{42});
+  s.seed = d.contains("split_seed") && !d["split_seed"].is_null() ? d["split_seed"].get<std::uint64_t>() : training_seed;
   return s;
 }
+
+// Models saved before the content_features: section existed were fitted with the
+// struct's defaults, which equal the YAML's (ConfigSchema test). (The saved
+// config.json's "features" is the fitted layout, hence the section's longer name.)
+FeatureConfig feature_config_from(const nlohmann::json& config) {
+  return config.contains("content_features") ? FeatureConfig::from_json(config["content_features"]) : FeatureConfig{};
+}
+
+EvalOptions eval_options(const nlohmann::json& config, const std::string& part, bool ranking_only) {
+  EvalOptions o;
+  o.part = part;
+  o.ranking_only = ranking_only;
+  if (config.contains("evaluation") && config["evaluation"].contains("k"))
+    o.ks = config["evaluation"]["k"].get<std::vector<int>>();
+  if (config.contains("evaluation") && config["evaluation"].contains("group_by"))
+    o.group_by = config["evaluation"]["group_by"].get<std::string>();
+  o.threads = config["training"].value("threads", 2);
+  o.seed = config["training"].value("seed", 42);
+  o.negatives_per_positive = config["data"].value("negative_sampling_ratio", 4);
+  return o;
+}
+
 
 namespace {
 
@@ -239,6 +249,11 @@ TrainOutcome train_by_sgd(Recommender& model, SgdTrainable& sgd, const TrainingC
   if (s.request.on_epoch) trainer.set_epoch_callback(s.request.on_epoch);
   if (s.request.stop_after_epoch) trainer.set_stop_predicate(s.request.stop_after_epoch);
   trainer.set_data_parallel(dp);
+  // --resume continues the same run: every setting but the epoch count must match.
+  nlohmann::json settings = s.request.config;
+  if (settings.contains("training")) settings["training"].erase("num_epochs");
+  for (const char* recorded : {"data_validation", "model_version"}) settings.erase(recorded);
+  trainer.set_resume_settings(settings);
   TrainOutcome outcome = trainer.fit(positives, draw, validate, s.request.out / "checkpoint", s.request.resume);
   mark_seen();
   return outcome;
@@ -272,12 +287,14 @@ TrainResult run_training(const TrainRequest& request) {
   if (shards)
     progress.log(fmt::format("sharded by user over {} ranks: interactions held per rank {}", shards->shards(),
                              fmt::join(held.held_per_shard, ", ")));
+  // Before any table is allocated: a model that cannot fit is refused with its estimate.
+  refuse_above_memory_limit(config, type, dataset.num_users(), dataset.num_items());
   Split split = make_split(dataset, split_config_from(config), shards);
   progress.log(fmt::format("split {}: train {}, validation {}, test {}", split.config.strategy,
                            part_size(split.train, shards), part_size(split.validation, shards),
                            part_size(split.test, shards)));
 
-  FeatureBuilder builder = FeatureBuilder::fit(dataset, split, {}, shards);
+  FeatureBuilder builder = FeatureBuilder::fit(dataset, split, feature_config_from(config), shards);
   FeatureSet features = builder.transform(dataset, split, shards);
 
   std::map<std::string, std::unique_ptr<Recommender>> baselines;
@@ -375,6 +392,8 @@ TrainResult run_training(const TrainRequest& request) {
                    root, progress};
     result.outcome = train_by_sgd(*model, *sgd, ctx, setup);
   } else {
+    if (request.resume)
+      progress.log("--resume: " + type + " is fitted in one step and keeps no checkpoint; fitting it from the start");
     // The family's validation grid (e.g. ease's lambda): each overlay fitted and
     // ranked on validation, the best kept and recorded. Sharded, every rank fits
     // and evaluates the same candidates (collectives).

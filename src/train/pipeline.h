@@ -11,8 +11,10 @@
 
 #include "core/progress.h"
 #include "data/positives.h"
+#include "data/features.h"
 #include "data/readers.h"
 #include "data/split.h"
+#include "eval/evaluator.h"
 #include "model/recommender.h"
 #include "train/trainer.h"
 
@@ -53,5 +55,11 @@ TrainResult run_training(const TrainRequest& request);
 
 // The data: section of the configuration as a SplitConfig.
 SplitConfig split_config_from(const nlohmann::json& config);
+// The content_features: section as a FeatureConfig.
+FeatureConfig feature_config_from(const nlohmann::json& config);
+// The evaluation: section (k, group_by), data.negative_sampling_ratio and the
+// training threads and seed as the options of one evaluation of `part`. `train`
+// and `evaluate` both evaluate with these.
+EvalOptions eval_options(const nlohmann::json& config, const std::string& part, bool ranking_only);
 
 }  // namespace hybridrec

@@ -5,6 +5,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "store/model_dir.h"
+#include "store/semver.h"
 #include "store/workspace.h"
 
 namespace hybridrec {
@@ -60,6 +61,11 @@ store::ModelRecord register_trained_model(store::Workspace& ws, const std::files
   return model;
 }
 
+namespace {
+void finish_tracked_run(store::Workspace& ws, TrainRequest& request, const TrackingOptions& options,
+                        TrackedTrainResult& result, const std::int64_t& last_epoch);
+}  // namespace
+
 TrackedTrainResult run_tracked_training(TrainRequest request, const TrackingOptions& options) {
   TrackedTrainResult result;
   if (!options.track || (request.data_parallel && !request.data_parallel->is_root())) {  // rank 0 alone logs
@@ -67,6 +73,14 @@ TrackedTrainResult run_tracked_training(TrainRequest request, const TrackingOpti
     return result;
   }
   auto ws = store::Workspace::open(options.workspace, options.store_url);
+  // A version that cannot be registered is refused now, not after the training.
+  if (options.register_model && options.version) {
+    store::SemVer::parse(*options.version);
+    for (const auto& m : ws.registry().list())
+      if (m.version == *options.version)
+        throw ConfigError("--version " + *options.version + " is already registered as " + m.model_id +
+                          " (`hybridrec models list`); choose another or leave --version out for a proposed one");
+  }
   auto& tracking = ws.tracking();
   const auto& cfg = request.config;
   std::string type = cfg["model"]["type"].get<std::string>();
@@ -84,18 +98,34 @@ TrackedTrainResult run_tracked_training(TrainRequest request, const TrackingOpti
     last_epoch = record["epoch"].get<std::int64_t>();
     tracking.log_metrics(result.run_id, numeric_fields(record), last_epoch);
   };
+  // Any refusal from here on (training, registration) ends the run as failed,
+  // with the reason as a tag; never left running to be reaped as killed.
   try {
-    result.training = run_training(request);
-  } catch (...) {
+    finish_tracked_run(ws, request, options, result, last_epoch);
+  } catch (const std::exception& e) {
+    try {
+      tracking.set_tag(result.run_id, "failure_reason", e.what());
+    } catch (...) {
+    }
     tracking.end_run(result.run_id, store::RunStatus::failed);
     throw;
   }
+  return result;
+}
+
+namespace {
+void finish_tracked_run(store::Workspace& ws, TrainRequest& request, const TrackingOptions& options,
+                        TrackedTrainResult& result, const std::int64_t& last_epoch) {
+  auto& tracking = ws.tracking();
+  result.training = run_training(request);
   tracking.log_metrics(result.run_id, test_metrics(result.training.report), last_epoch);
   tracking.set_tag(result.run_id, "stop_reason", result.training.outcome.stop_reason);
 
   if (options.register_model) {
     result.model = register_trained_model(ws, request.out, result.run_id, options.version);
     result.training.report = read_json(request.out / "metrics.json");
+    const store::GateCheck gate = ws.registry().gate(result.model->model_id);
+    if (gate.below_baseline()) result.gate_note = gate.failure() + ": it is not promoted without --force";
     if (options.promote) {
       try {
         result.model = ws.registry().promote(result.model->model_id, options.force);
@@ -108,7 +138,8 @@ TrackedTrainResult run_tracked_training(TrainRequest request, const TrackingOpti
   tracking.log_artifact(result.run_id, request.out / "training_history.json");
   tracking.log_artifact(result.run_id, request.out / "config.json");
   tracking.end_run(result.run_id, store::RunStatus::finished);
-  return result;
 }
+
+}  // namespace
 
 }  // namespace hybridrec

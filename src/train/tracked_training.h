@@ -29,6 +29,7 @@ struct TrackedTrainResult {
   std::string run_id;
   std::optional<store::ModelRecord> model;
   std::string promotion_note;  // why a requested promotion did not happen, if it did not
+  std::string gate_note;       // set when the model scored below the best baseline (never promoted unforced)
 };
 
 TrackedTrainResult run_tracked_training(TrainRequest request, const TrackingOptions& options);

@@ -1,5 +1,7 @@
 #include "train/trainer.h"
 
+#include <map>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -28,6 +30,36 @@ nlohmann::json fingerprint(const TrainingConfig& c, const Network& n, std::size_
           {"loss", static_cast<int>(c.loss)},                   {"negatives", c.negatives_per_positive},
           {"positives", positives}, {"num_users", n.num_users()}, {"num_items", n.num_items()},
           {"model", n.config().to_json()}};
+}
+
+// "a.b.c" -> value of every leaf, for naming the settings that changed.
+void flatten_settings(const nlohmann::json& v, const std::string& prefix, std::map<std::string, nlohmann::json>& out) {
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it)
+      flatten_settings(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+  } else {
+    out[prefix] = v;
+  }
+}
+
+// "training.learning_rate 0.001 -> 0.01, model.embedding_dim 50 -> 64" (the first few).
+std::string changed_settings(const nlohmann::json& before, const nlohmann::json& now) {
+  std::map<std::string, nlohmann::json> a, b;
+  flatten_settings(before, "", a);
+  flatten_settings(now, "", b);
+  std::vector<std::string> changes;
+  for (const auto& [k, v] : b)
+    if (!a.count(k) || a[k] != v) changes.push_back(k + " " + (a.count(k) ? a[k].dump() : "(absent)") + " -> " + v.dump());
+  for (const auto& [k, v] : a)
+    if (!b.count(k)) changes.push_back(k + " " + v.dump() + " -> (absent)");
+  std::string out;
+  for (std::size_t i = 0; i < changes.size() && i < 5; ++i) {
+    std::string change = changes[i];
+    if (change.rfind("settings.", 0) == 0) change = change.substr(9);  // the configuration's own key
+    out += (i ? ", " : "") + change;
+  }
+  if (changes.size() > 5) out += fmt::format(" and {} more", changes.size() - 5);
+  return out;
 }
 
 }  // namespace
@@ -116,14 +148,21 @@ TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const Negative
       std::any_of(positives.begin(), positives.end(), [](const Positive& p) { return p.keep < 1.0f; });
   sampled_ = dp_ ? dp_->sum(local_sampled ? 1 : 0) > 0 : local_sampled;
   if (global_positives_ == 0) throw Error("no training interactions: the training split is empty");
-  const nlohmann::json print = fingerprint(config_, network_, global_positives_);
+  nlohmann::json print = fingerprint(config_, network_, global_positives_);
+  print["settings"] = resume_settings_;
   int first_epoch = 1;
 
   if (resume) {
     if (auto state = load_checkpoint(checkpoint_dir, network_)) {
-      if (state->at("fingerprint") != print)
-        throw Error("--resume: the checkpoint in " + checkpoint_dir.string() +
-                    " was made with different data or settings; remove it or use the same ones");
+      const nlohmann::json& saved = state->at("fingerprint");
+      if (saved != print) {
+        // Only the epoch count may change on resume (continue for longer).
+        const std::string changed = changed_settings(saved, print);
+        throw ConfigError("--resume: the checkpoint in " + checkpoint_dir.string() +
+                          " was made with different data or settings (" + changed +
+                          "); only training.num_epochs may change on resume: use the same ones, or train "
+                          "without --resume");
+      }
       network_.set_learning_rate(state->at("lr").get<float>());
       scheduler.load_state(state->at("scheduler"));
       stopping.load_state(state->at("early_stopping"));
@@ -132,6 +171,8 @@ TrainOutcome Trainer::fit(const std::vector<Positive>& positives, const Negative
       outcome.resumed = true;
       progress_.log(fmt::format("resuming after epoch {} from {}", first_epoch - 1, checkpoint_dir.string()));
       if (stopping.should_stop()) first_epoch = config_.num_epochs + 1;
+    } else if (root) {
+      progress_.log("--resume: no checkpoint in " + checkpoint_dir.string() + "; training from the first epoch");
     }
   } else if (root && std::filesystem::exists(checkpoint_dir)) {
     std::filesystem::remove_all(checkpoint_dir);  // a fresh run must not mix with an old checkpoint

@@ -57,6 +57,10 @@ class Trainer {
   // and only rank 0 validates and checkpoints (validate is still called on every
   // rank, which must return null on the others). Null: a single process.
   void set_data_parallel(DataParallel* data_parallel) { dp_ = data_parallel; }
+  // The run's settings that --resume must find unchanged (the whole configuration
+  // less the epoch count): saved in the checkpoint, compared on resume, and the
+  // keys that differ are named in the refusal.
+  void set_resume_settings(nlohmann::json settings) { resume_settings_ = std::move(settings); }
 
  private:
   double run_epoch(int epoch, const std::vector<Positive>& positives, const NegativeDraw& draw_negative,
@@ -68,6 +72,7 @@ class Trainer {
   std::function<void(const nlohmann::json&)> on_epoch_;
   std::function<bool(const nlohmann::json&)> stop_predicate_;
   DataParallel* dp_ = nullptr;
+  nlohmann::json resume_settings_ = nlohmann::json::object();
   std::size_t global_positives_ = 0;  // over every rank
   bool sampled_ = false;              // some positive has keep < 1: epochs draw their positives
 };

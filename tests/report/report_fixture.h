@@ -43,6 +43,7 @@ inline TrainedWorkspace train_small_workspace() {
   TrackingOptions tracking;
   tracking.workspace = t.workspace;
   tracking.promote = true;
+  tracking.force = true;  // the fixture needs a champion, whatever 2 epochs score against the baselines
   t.hybrid_run = run_tracked_training(request("hybrid"), tracking).run_id;
   tracking.promote = false;
   t.popularity_run = run_tracked_training(request("popularity"), tracking).run_id;

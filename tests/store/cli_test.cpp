@@ -107,5 +107,91 @@ TEST(StoreCli, RunsListShowCompare) {
   EXPECT_NEAR(cmp["metrics"]["val_ndcg@10"][1].get<double>(), 0.6, 1e-12);
 }
 
+// Issue #15's gate through the binary: registration says a model is below the
+// best baseline, promote refuses it (and prints the comparison), --force
+// promotes it, and rolling back to a worse model needs --force.
+TEST(StoreCli, BaselineGateAndRollbackToAWorseModelNeedForce) {
+  auto dir = scratch_dir("cli-gate");
+  auto ws = "--workspace '" + (dir / "ws").string() + "'";
+  auto with_popularity = [&](const std::string& name, double ndcg, double popularity) {
+    FixtureModel m;
+    m.ndcg = ndcg;
+    write_model_dir(dir / name, m);
+    json report = read_json(dir / name / "metrics.json");
+    report["baselines"] = {{"popularity", {{"ranking", {{"ndcg@10", popularity}}}}}};
+    write_json_atomic(dir / name / "metrics.json", report);
+    return "'" + (dir / name).string() + "'";
+  };
+  auto r = run_cli("models register --artifacts " + with_popularity("good", 0.40, 0.30) + " " + ws);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("below the best baseline"), std::string::npos) << r.out;
+  r = run_cli("models register --artifacts " + with_popularity("weak", 0.05, 0.30) + " " + ws);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("below the best baseline"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not be promoted without --force"), std::string::npos) << r.out;
+
+  r = run_cli("models promote v1.0.1 " + ws);  // weak, no champion yet
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("below the best baseline (popularity)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0.0500"), std::string::npos) << r.out;
+  r = run_cli("models list --json " + ws);
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (const auto& m : json::parse(r.out)) EXPECT_NE(m["status"], "champion") << m.dump();
+
+  ASSERT_EQ(run_cli("models promote v1.0.0 " + ws).code, 0);
+  r = run_cli("models promote v1.0.1 --force " + ws);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("warning (--force)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("worse"), std::string::npos) << r.out;
+  r = run_cli("models show v1.0.1 --json " + ws);
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto shown = json::parse(r.out);
+  EXPECT_EQ(shown["status"], "champion");
+  bool forced = false;
+  for (const auto& e : shown["events"])
+    if (e["event"] == "promoted") forced = e["details"]["forced"].get<bool>() && e["details"]["gate"]["below_baseline"].get<bool>();
+  EXPECT_TRUE(forced) << shown["events"].dump();
+
+  // Now v1.0.0 (0.40) is the previous champion and better: rollback is allowed.
+  ASSERT_EQ(run_cli("models rollback " + ws).code, 0);
+  // The other way round: champion good, previous champion weak -> rolling back
+  // to weak prints the comparison and needs --force.
+  ASSERT_EQ(run_cli("models promote v1.0.1 --force " + ws).code, 0);
+  ASSERT_EQ(run_cli("models promote v1.0.0 " + ws).code, 0);  // good over weak: passes
+  r = run_cli("models rollback " + ws);
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("refused"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0.0500"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0.4000"), std::string::npos) << r.out;
+  r = run_cli("models list --json " + ws);
+  for (const auto& m : json::parse(r.out))
+    if (m["status"] == "champion") EXPECT_EQ(m["version"], "v1.0.0");
+  r = run_cli("models rollback --force " + ws);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("rec-model-v1.0.1"), std::string::npos) << r.out;
+}
+
+// Issue #17: read-only commands never create a workspace at a mistyped path, and
+// serve's flags are bounded.
+TEST(StoreCli, ReadOnlyCommandsRefuseAMissingWorkspaceAndServeFlagsAreBounded) {
+  auto dir = scratch_dir("cli-readonly");
+  const auto missing = dir / "no-such-workspace";
+  const std::string ws = "--workspace '" + missing.string() + "'";
+  for (const std::string command : {"models list", "runs list", "models show v1.0.0", "serve --port 0"}) {
+    auto r = run_cli(command + " " + ws);
+    EXPECT_NE(r.code, 0) << command << ": " << r.out;
+    EXPECT_NE(r.out.find("no workspace at"), std::string::npos) << command << ": " << r.out;
+    EXPECT_FALSE(fs::exists(missing)) << command << " created " << missing;
+  }
+  auto r = run_cli("serve --threads 100000 " + ws);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("--threads"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4096"), std::string::npos) << r.out;
+  r = run_cli("serve --poll-seconds 1e-9 " + ws);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("out of range"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(missing));
+}
+
 }  // namespace
 }  // namespace hybridrec::testing

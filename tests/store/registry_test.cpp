@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "store/model_dir.h"
 #include "store_test_support.h"
 
@@ -90,14 +92,29 @@ TEST_P(RegistryTest, DeployRecordsCanaryStepsAndRollbackRestoresPreviousChampion
   EXPECT_THROW(reg.deploy(a.model_id, "production", 10), Error);  // archived
   reg.promote(c.model_id);
 
-  auto restored = reg.rollback("production");
+  // b scored below c: rolling back to it is refused without force, and the
+  // message holds the comparison.
+  try {
+    reg.rollback("production");
+    FAIL() << "rolled back to a worse model without force";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("worse than champion " + c.model_id), std::string::npos) << msg;
+    EXPECT_NE(msg.find("0.4200"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("0.4400"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("--force"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(reg.champion()->model_id, c.model_id);
+  EXPECT_TRUE(reg.rollback_gate().worse_than_champion());
+
+  auto restored = reg.rollback("production", /*force=*/true);
   EXPECT_EQ(restored.model_id, b.model_id);
   EXPECT_EQ(restored.status, ModelStatus::champion);
   EXPECT_EQ(restored.deployment_history.back().traffic_percentage, 100);
   EXPECT_NE(restored.deployment_history.back().reason.find(c.model_id), std::string::npos);
   EXPECT_EQ(reg.get(c.model_id).status, ModelStatus::archived);
-  EXPECT_EQ(reg.rollback().model_id, a.model_id);  // walks further back
-  EXPECT_THROW(reg.rollback(), Error);
+  EXPECT_EQ(reg.rollback("production", true).model_id, a.model_id);  // walks further back
+  EXPECT_THROW(reg.rollback("production", true), Error);  // nothing before a
 
   // Audit trail: nothing deleted, every step recorded.
   auto events = reg.events();
@@ -106,6 +123,80 @@ TEST_P(RegistryTest, DeployRecordsCanaryStepsAndRollbackRestoresPreviousChampion
   EXPECT_EQ(rolled_back, 2);
   EXPECT_EQ(reg.list().size(), 3u);
   EXPECT_EQ(reg.get(b.model_id).deployment_history.size(), 4u);
+}
+
+// A model directory whose metrics.json holds the baselines' scores too.
+fs::path model_with_baselines(const fs::path& dir, double ndcg, double popularity) {
+  FixtureModel m;
+  m.ndcg = ndcg;
+  write_model_dir(dir, m);
+  json report = read_json(dir / "metrics.json");
+  report["baselines"] = {{"popularity", {{"ranking", {{"ndcg@10", popularity}}}}},
+                         {"random", {{"ranking", {{"ndcg@10", 0.01}}}}}};
+  write_json_atomic(dir / "metrics.json", report);
+  return dir;
+}
+
+TEST_P(RegistryTest, AModelBelowTheBestBaselineIsNeverChampionWithoutForce) {
+  auto ws = open();
+  auto& reg = ws.registry();
+  // No champion yet: only the baselines stand in the way.
+  auto weak = reg.register_model(
+      store::register_request_from_model_dir(model_with_baselines(dir() / "weak", 0.0375, 0.3396)));
+  // Registration says so, in the event.
+  const auto registered = reg.events(weak.model_id).front();
+  ASSERT_EQ(registered.event, "registered");
+  EXPECT_TRUE(registered.details["gate"]["below_baseline"].get<bool>()) << registered.details.dump();
+  EXPECT_EQ(registered.details["gate"]["best_baseline"], "popularity");
+  EXPECT_DOUBLE_EQ(registered.details["gate"]["baseline_value"].get<double>(), 0.3396);
+  try {
+    reg.promote(weak.model_id);
+    FAIL() << "a model below the popularity baseline became champion";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("below the best baseline (popularity)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("0.0375"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("0.3396"), std::string::npos) << msg;
+  }
+  EXPECT_FALSE(reg.champion());
+  EXPECT_EQ(reg.get(weak.model_id).status, ModelStatus::challenger);
+
+  // A model above its baselines is promoted as before.
+  auto good = reg.register_model(
+      store::register_request_from_model_dir(model_with_baselines(dir() / "good", 0.37, 0.3396)));
+  EXPECT_FALSE(reg.events(good.model_id).front().details["gate"]["below_baseline"].get<bool>());
+  reg.promote(good.model_id);
+  EXPECT_EQ(reg.champion()->model_id, good.model_id);
+
+  // --force promotes the weak one, and the promotion event records the gate it failed.
+  reg.promote(weak.model_id, /*force=*/true);
+  EXPECT_EQ(reg.champion()->model_id, weak.model_id);
+  const auto events = reg.events(weak.model_id);
+  const auto promoted = std::find_if(events.begin(), events.end(), [](const auto& e) { return e.event == "promoted"; });
+  ASSERT_NE(promoted, events.end());
+  EXPECT_TRUE(promoted->details["forced"].get<bool>());
+  EXPECT_TRUE(promoted->details["gate"]["below_baseline"].get<bool>());
+  EXPECT_TRUE(promoted->details["gate"]["worse_than_champion"].get<bool>());
+  EXPECT_EQ(promoted->details["gate"]["champion"], good.model_id);
+}
+
+TEST(GateCheck, BestBaselineIgnoresTheModelsOwnNumbersAndPicksTheHighest) {
+  const json report = {{"metrics", {{"ranking", {{"ndcg@10", 0.2}}}}},
+                       {"baselines",
+                        {{"popularity", {{"ranking", {{"ndcg@10", 0.3}}}}},
+                         {"category", {{"ranking", {{"ndcg@10", 0.35}}}}},
+                         {"random", {{"ranking", {{"ndcg@10", 0.01}}}}}}}};
+  auto best = store::best_baseline(report, "ndcg@10");
+  ASSERT_TRUE(best);
+  EXPECT_EQ(best->name, "category");
+  EXPECT_DOUBLE_EQ(best->value, 0.35);
+  EXPECT_FALSE(store::best_baseline(report["metrics"], "ndcg@10"));
+  const auto gate = store::check_gate("m", report, "ndcg@10", std::nullopt, json());
+  EXPECT_TRUE(gate.below_baseline());
+  EXPECT_FALSE(gate.passes());
+  EXPECT_NE(gate.failure().find("category"), std::string::npos) << gate.failure();
+  // Without baselines or champion there is nothing to fail.
+  EXPECT_TRUE(store::check_gate("m", report["metrics"], "ndcg@10", std::nullopt, json()).passes());
 }
 
 TEST_P(RegistryTest, CompareShowsDifferingHyperparametersAndMetricDeltas) {
