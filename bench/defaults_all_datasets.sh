@@ -25,12 +25,12 @@ args_of() {
     ciaodvd) echo "--data $data/ciaodvd/movie-ratings.txt --columns user,item,genre,-,rating,time" ;;
     amazon-mi5) echo "--data $data/amazon-mi5/reviews_Musical_Instruments_5.json.gz --user-col reviewerID \
 --item-col asin --weight-col overall --time-col unixReviewTime" ;;
-    shop) echo "--data $out/shop" ;;
+    shop) echo "--data $out/shop-data" ;;
   esac
 }
 
 for name in "${datasets[@]}"; do
-  if [ "$name" = shop ] && [ ! -d "$out/shop" ]; then "$bin" generate --out "$out/shop" --seed 7 >/dev/null; fi
+  if [ "$name" = shop ] && [ ! -d "$out/shop-data" ]; then "$bin" generate --out "$out/shop-data" --seed 7 >/dev/null; fi
   # shellcheck disable=SC2046
   /usr/bin/time -f "%e" -o "$out/$name.seconds" "$bin" train $(args_of "$name") --no-track --out "$out/$name" \
     >"$out/$name.log" 2>&1 || { echo "$name FAILED:"; tail -5 "$out/$name.log"; }

@@ -18,20 +18,21 @@ using namespace hybridrec;
 
 namespace {
 
-// A shop over 20 years whose taste drifts slowly: every item sells for about
-// five years, users come and go over the two decades and each prefers one of ten
-// item groups. All-time popularity ranks long-gone items first; a model that
-// learns the groups from the last years of positives ranks well; a 10-day
-// half-life (MovieLens 100K's old default) keeps about 0.3% of the positives.
+// A shop over 20 years whose taste drifts slowly: items are released all along
+// and stay on sale, users come and go over the two decades and each prefers one
+// of ten item groups, so what sells shifts from the old catalogue to the new.
+// A model that learns the groups ranks above popularity; a 10-day half-life
+// (MovieLens 100K's old default) keeps about 0.3% of the positives, and a
+// popularity of the last few days' handful of events.
 std::filesystem::path drifting_shop(const std::filesystem::path& dir) {
-  constexpr int kUsers = 700, kItems = 240, kGroups = 10, kPerUser = 16;
-  constexpr double kYears = 20.0, kDay = 86400.0, kItemLifeYears = 5.0, kUserLifeYears = 2.0;
+  constexpr int kUsers = 500, kItems = 150, kGroups = 10, kPerUser = 16;
+  constexpr double kYears = 20.0, kDay = 86400.0, kUserLifeYears = 2.0;
   const std::int64_t start = 946684800;  // 2000-01-01
   std::mt19937_64 rng(20);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   std::vector<double> born(kItems), appeal(kItems);
   for (int i = 0; i < kItems; ++i) {
-    born[i] = (unit(rng) * (kYears + kItemLifeYears) - kItemLifeYears) * 365.0;  // days since start
+    born[i] = (unit(rng) * (kYears + 4.0) - 5.0) * 365.0;  // released from 5 years before to a year before the end
     appeal[i] = 1.0 / std::pow(1.0 + (i / kGroups), 0.6);  // a long tail within each group
   }
   std::filesystem::create_directories(dir / "data");
@@ -44,8 +45,8 @@ std::filesystem::path drifting_shop(const std::filesystem::path& dir) {
     for (int k = 0; k < kPerUser; ++k) {
       const double day = std::min(arrives + unit(rng) * kUserLifeYears * 365.0, kYears * 365.0);
       for (int i = 0; i < kItems; ++i) {
-        const bool alive = day >= born[i] && day < born[i] + kItemLifeYears * 365.0;
-        w[i] = alive ? appeal[i] * (i % kGroups == group ? 12.0 : 1.0) : 0.0;
+        const bool alive = day >= born[i];
+        w[i] = alive ? appeal[i] * (i % kGroups == group ? 40.0 : 1.0) : 0.0;
       }
       std::discrete_distribution<int> pick(w.begin(), w.end());
       const int item = pick(rng);
@@ -59,7 +60,7 @@ TrainRequest request_for(const std::filesystem::path& data, const std::filesyste
   TrainRequest r;
   r.data = data;
   r.config = default_config();
-  r.config["training"]["num_epochs"] = 8;  // few epochs keep the test fast; the rest are the defaults
+  r.config["training"]["num_epochs"] = 10;  // few epochs keep the test fast; the rest are the defaults
   r.out = out;
   r.progress = Progress::Mode::Quiet;
   return r;
@@ -84,7 +85,9 @@ TEST(AutoDefaults, TwentyYearsOfDriftingTasteReachPopularityWhereTenDaysFail) {
   const auto dir = hybridrec::testing::scratch_dir("drift");
   const auto data = drifting_shop(dir);
 
-  const TrainResult automatic = run_training(request_for(data, dir / "auto"));
+  auto defaults = request_for(data, dir / "auto");
+  defaults.fallback_to_baseline = true;  // as `hybridrec train` runs it
+  const TrainResult automatic = run_training(defaults);
   const nlohmann::json config = read_json(dir / "auto" / "config.json");
   const auto& chosen = config.at("auto_settings").at("data.recency_half_life_days");
   EXPECT_EQ(chosen.at("origin"), "auto");
@@ -92,14 +95,18 @@ TEST(AutoDefaults, TwentyYearsOfDriftingTasteReachPopularityWhereTenDaysFail) {
   EXPECT_GT(chosen.at("span_days").get<double>(), 365.0 * 10);
   // The number the run used is what config.json records for the key itself.
   EXPECT_EQ(config.at("data").at("recency_half_life_days").get<double>(), chosen.at("value").get<double>());
-  EXPECT_FALSE(mentions(automatic.warnings, "below the"));
   EXPECT_GE(test_ndcg(automatic), baseline_ndcg(automatic, "popularity"));
+  // Not only by serving a baseline: the trained model itself reaches popularity.
+  const double trained = automatic.report.contains("fallback")
+                             ? automatic.report["fallback"].at("trained_test_ndcg@10").get<double>()
+                             : test_ndcg(automatic);
+  EXPECT_GE(trained, baseline_ndcg(automatic, "popularity"));
 
   auto fixed = request_for(data, dir / "ten_days");
   fixed.config["data"]["recency_half_life_days"] = 10;
   const TrainResult ten_days = run_training(fixed);
   EXPECT_LT(test_ndcg(ten_days), baseline_ndcg(ten_days, "popularity"));
-  EXPECT_LT(test_ndcg(ten_days), test_ndcg(automatic));
+  EXPECT_LT(test_ndcg(ten_days), trained);
   EXPECT_TRUE(mentions(ten_days.warnings, "of the training positives per epoch (under 10%)"));
   EXPECT_TRUE(mentions(ten_days.warnings, "below the"));
   // Saved with the run, not only printed.
@@ -116,7 +123,10 @@ TEST(AutoDefaults, AModelBelowTheBestBaselineOnValidationIsReplacedByIt) {
   const auto data = drifting_shop(dir);
   auto r = request_for(data, dir / "model");
   r.config["model"]["type"] = "ials";
-  r.config["data"]["recency_half_life_days"] = 1;  // a day out of twenty years: hopeless on purpose
+  // Hopeless on purpose: factors regularised to nothing, and a one-day half-life for
+  // the model's own popularity (its new users).
+  r.config["model"]["ials"]["regularization"] = 1e4;
+  r.config["data"]["recency_half_life_days"] = 1;
   r.fallback_to_baseline = true;
   const TrainResult result = run_training(r);
   ASSERT_TRUE(result.report.contains("fallback"));
