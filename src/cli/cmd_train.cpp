@@ -106,7 +106,10 @@ void register_train(CLI::App& app) {
     request.out = args->out;
     request.resume = args->resume;
     // A model below the best baseline on validation is not presented as the answer.
-    request.fallback_to_baseline = config.at("model").value("fallback_to_baseline", true);
+    const auto& fallback = config.at("model").value("fallback_to_baseline", nlohmann::json(true));
+    if (!fallback.is_boolean())
+      throw ConfigError("model.fallback_to_baseline must be true or false (got " + fallback.dump() + ")");
+    request.fallback_to_baseline = fallback.get<bool>();
     request.progress = args->quiet ? Progress::Mode::Quiet : Progress::Mode::Auto;
     args->tracking.track = !args->no_track;
     args->tracking.register_model = !args->no_track && !args->no_register;
