@@ -109,6 +109,11 @@ void register_train(CLI::App& app) {
     request.config = config;
     request.out = args->out;
     request.resume = args->resume;
+    // A model below the best baseline on validation is not presented as the answer.
+    const auto& fallback = config.at("model").value("fallback_to_baseline", nlohmann::json(true));
+    if (!fallback.is_boolean())
+      throw ConfigError("model.fallback_to_baseline must be true or false (got " + fallback.dump() + ")");
+    request.fallback_to_baseline = fallback.get<bool>();
     request.progress = args->quiet ? Progress::Mode::Quiet : Progress::Mode::Auto;
     args->tracking.track = !args->no_track;
     args->tracking.register_model = !args->no_track && !args->no_register;
@@ -163,6 +168,17 @@ void register_train(CLI::App& app) {
                                result.family, result.seconds, result.outcome.epochs_run,
                                result.outcome.best_epoch, result.outcome.stop_reason, args->out);
     }
+    if (result.report.contains("fallback") && result.report["fallback"].value("served", "") != result.report["fallback"].value("trained_family", "")) {
+      const auto& f = result.report["fallback"];
+      std::cout << fmt::format("answer: the {} baseline, not the trained {} (validation NDCG@10 {:.4f} against {:.4f}; "
+                               "the trained model's test NDCG@10 was {:.4f})\n",
+                               f.value("served", ""), f.value("trained_family", ""),
+                               f.value("trained_validation_ndcg@10", 0.0), f.value("baseline_validation_ndcg@10", 0.0),
+                               f.value("trained_test_ndcg@10", 0.0));
+    }
+    if (!result.warnings.empty() && !args->quiet)
+      std::cout << fmt::format("{} warning(s), saved with the run:\n  {}\n", result.warnings.size(),
+                               fmt::join(result.warnings, "\n  "));
     if (!tracked.run_id.empty()) std::cout << "run " << tracked.run_id << " logged in " << args->tracking.workspace.string() << "\n";
     if (tracked.model)
       std::cout << "registered " << tracked.model->model_id << " as " << store::to_string(tracked.model->status) << "\n";

@@ -26,9 +26,16 @@ PositiveWeighting PositiveWeighting::from_config(const nlohmann::json& config) {
   }
   if (data.contains("recency_half_life_days")) {
     const auto& v = data["recency_half_life_days"];
-    if (!v.is_number() || v.get<double>() < 0)
-      throw ConfigError("data.recency_half_life_days must be 0 (off) or a positive number of days");
-    w.recency_half_life_days = v.get<double>();
+    if (v.is_string() && v.get<std::string>() == "auto") {
+      w.recency_auto = true;
+    } else if (v.is_string() && v.get<std::string>() == "off") {
+      w.recency_half_life_days = 0.0;
+    } else {
+      if (!v.is_number() || v.get<double>() < 0)
+        throw ConfigError("data.recency_half_life_days must be auto, off (or 0) or a positive number of days (got " +
+                          v.dump() + ")");
+      w.recency_half_life_days = v.get<double>();
+    }
   }
   if (data.contains("recency_mode")) {
     const auto& v = data["recency_mode"];
@@ -39,8 +46,27 @@ PositiveWeighting PositiveWeighting::from_config(const nlohmann::json& config) {
   return w;
 }
 
+double training_span_days(const Dataset& dataset, const Split& split) {
+  if (!dataset.has_timestamps || split.train.empty()) return 0.0;
+  std::int64_t oldest = split.train_end_time;
+  for (auto idx : split.train) oldest = std::min(oldest, dataset.interactions[idx].timestamp);
+  return static_cast<double>(split.train_end_time - oldest) / 86400.0;
+}
+
+double resolved_half_life_days(const PositiveWeighting& weighting, const Dataset& dataset, const Split& split) {
+  if (!weighting.recency_auto) return weighting.recency_half_life_days;
+  return kRecencyFractionWithoutValidation * training_span_days(dataset, split);
+}
+
+double recency_kept_fraction(const std::vector<Positive>& positives) {
+  if (positives.empty()) return 1.0;
+  double kept = 0.0;
+  for (const auto& p : positives) kept += p.keep;
+  return kept / static_cast<double>(positives.size());
+}
+
 std::vector<Positive> collect_positives(const Dataset& dataset, const Split& split, const PositiveWeighting& weighting) {
-  return collect_positives(dataset, split, weighting.event_weights, weighting.recency_half_life_days,
+  return collect_positives(dataset, split, weighting.event_weights, resolved_half_life_days(weighting, dataset, split),
                            weighting.recency_by_sampling);
 }
 

@@ -6,6 +6,9 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "core/timeparse.h"
+
+#include <fmt/format.h>
 
 namespace hybridrec {
 
@@ -219,6 +222,44 @@ Split make_split(const Dataset& dataset, const SplitConfig& config, ShardCollect
   if (shards) s.train_end_time = shards->max(s.train_end_time);
   if (s.train_end_time == std::numeric_limits<std::int64_t>::min()) s.train_end_time = 0;  // no training rows anywhere
   return s;
+}
+
+std::string why_part_is_empty(const Dataset& ds, const Split& split, const std::string& part) {
+  const auto& rows = part == "train" ? split.train : part == "validation" ? split.validation : split.test;
+  if (!rows.empty()) return "";
+  const SplitConfig& c = split.config;
+  if (ds.interactions.empty()) return "the dataset has no interactions";
+  if (is_supplied(c.strategy))
+    return "the supplied split has no " + part + " rows (" +
+           (c.strategy == "files" ? std::string("its --") + part + " file is empty or missing"
+                                  : std::string("no row of the split column says '") + part + "'") + ")";
+  const double ratio = part == "train" ? c.train_ratio : part == "validation" ? c.val_ratio : c.test_ratio;
+  if (ratio <= 0 && c.strategy != "leave_one_out") return "data." + std::string(part == "validation" ? "val" : part) + "_ratio is 0";
+  if (part == "validation" && c.strategy == "leave_one_out" && c.val_ratio <= 0) return "data.val_ratio is 0";
+  std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
+  for (const auto& x : ds.interactions) lo = std::min(lo, x.timestamp), hi = std::max(hi, x.timestamp);
+  if (c.strategy == "temporal") {
+    if (lo == hi)
+      return "every interaction has the same timestamp, and a global time cut puts all rows with the cut's timestamp "
+             "in the later part: use --split user_random, or check the time column";
+    return fmt::format("the global time cut leaves no {} rows: too many interactions share the timestamps near the cut "
+                       "(ties at a cut go to the later part; time range {} .. {}); use --split user_temporal or "
+                       "user_random, or change the ratios",
+                       part, format_iso8601(lo), format_iso8601(hi));
+  }
+  // The per-user strategies keep each user's first interaction(s) in train.
+  std::vector<std::size_t> per_user(ds.num_users(), 0);
+  for (const auto& x : ds.interactions) ++per_user[x.user];
+  const std::size_t needed = c.strategy == "leave_one_out" ? (part == "validation" ? 3 : 2) : 2;
+  std::size_t enough = 0;
+  for (auto n : per_user) enough += n >= needed;
+  if (enough == 0)
+    return fmt::format("every user has fewer than {} interactions, and split {} keeps each user's first interaction "
+                       "in train, so nothing is left for {}: use --split temporal (a global time cut)",
+                       needed, c.strategy, part);
+  return fmt::format("only {} user(s) have {} or more interactions, too few for the {} ratio {} to round to a row "
+                     "(split {}); raise the ratio or use --split temporal",
+                     enough, needed, part, ratio, c.strategy);
 }
 
 namespace {

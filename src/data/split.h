@@ -37,6 +37,12 @@ struct Split {
 // collectives, giving every shard the cut a single process computes on all rows.
 Split make_split(const Dataset& dataset, const SplitConfig& config, ShardCollectives* shards = nullptr);
 
+// Why `part` ("train", "validation" or "test") of this split is empty, in words a
+// user can act on (every interaction shares one timestamp, every user has a single
+// interaction, a zero ratio, ...); empty when the part has rows. Local to this
+// process's rows in a sharded run.
+std::string why_part_is_empty(const Dataset& dataset, const Split& split, const std::string& part);
+
 // Sizes plus the cold-start counts: validation/test users and items that never
 // appear in train.
 // With `shards`, counts over every shard (a collective: every shard must call it).

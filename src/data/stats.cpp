@@ -61,6 +61,51 @@ std::string number(const json& v) {
 
 std::string iso_utc(std::int64_t t) { return format_iso8601(t); }
 
+namespace {
+// Under this share of the positives per epoch a recency setting is warned about
+// (as `train` does).
+constexpr double kMinKeptFraction = 0.10;
+}  // namespace
+
+json recency_statistics(const Dataset& d, const Split& split, const PositiveWeighting& weighting) {
+  const double span = training_span_days(d, split);
+  const auto kept = [&](double days) {
+    return recency_kept_fraction(collect_positives(d, split, weighting.event_weights, days, true));
+  };
+  json out{{"span_days", span}, {"auto_grid", json::array()}, {"warnings", json::array()}};
+  if (span > 0)
+    for (double f : kRecencySpanFractions)
+      out["auto_grid"].push_back({{"fraction_of_span", f}, {"half_life_days", f * span}, {"kept_fraction", kept(f * span)}});
+  if (weighting.recency_auto) {
+    out["configured"] = "auto";
+  } else {
+    const double days = weighting.recency_half_life_days;
+    const double k = kept(days);
+    out["configured"] = {{"half_life_days", days}, {"kept_fraction", k}};
+    if (days > 0 && k < kMinKeptFraction)
+      out["warnings"].push_back(fmt::format(
+          "data.recency_half_life_days {:.4g} keeps {:.1f}% of the {} training positives per epoch (under {:.0f}%) on a "
+          "training span of {:.1f} days: set it to auto (chosen on validation) or off",
+          days, 100.0 * k, collect_positives(d, split, weighting.event_weights, 0.0).size(), 100.0 * kMinKeptFraction,
+          span));
+  }
+  return out;
+}
+
+std::vector<std::string> split_warnings(const Dataset& d, const Split& split) {
+  std::vector<std::string> out;
+  const bool supplied = split.config.strategy == "files" || split.config.strategy == "column";
+  for (const char* part : {"train", "validation", "test"}) {
+    const std::string why = why_part_is_empty(d, split, part);
+    if (why.empty()) continue;
+    if (std::string(part) == "validation" && (split.config.val_ratio <= 0 || supplied)) continue;  // asked for none
+    out.push_back(fmt::format("split {}: the {} part is empty: {}{}", split.config.strategy, part, why,
+                              std::string(part) == "validation" ? " (train runs without early stopping)"
+                                                                : " (train refuses this split)"));
+  }
+  return out;
+}
+
 json dataset_statistics(const Dataset& d) {
   json out;
   out["format"] = d.format;
@@ -172,6 +217,16 @@ std::string format_statistics_text(const json& r) {
       line(fmt::format("  {}:{}", key, a.empty() ? " none" : a));
     }
   }
+  if (r.contains("recency") && r["recency"].value("span_days", 0.0) > 0) {
+    const json& rc = r["recency"];
+    std::string grid;
+    for (const auto& g : rc["auto_grid"])
+      grid += fmt::format(" {:.4g}d {:.1f}%", g["half_life_days"].get<double>(), 100.0 * g["kept_fraction"].get<double>());
+    line(fmt::format("Recency (data.recency_half_life_days {}): training span {:.1f} days; positives kept per epoch at "
+                     "the half-lives auto tries (span/2 .. span/32, or off):{}",
+                     rc["configured"].is_string() ? "auto" : number(rc["configured"]["half_life_days"]),
+                     rc["span_days"].get<double>(), grid));
+  }
   if (r.contains("split")) {
     const json& sp = r["split"];
     line(fmt::format("Split {} (seed {}), train ends {}", sp["strategy"].get<std::string>(), number(sp["seed"]),
@@ -197,6 +252,8 @@ std::string format_statistics_text(const json& r) {
                          number(c["cardinality"]), number(c["unknown"])));
     }
   }
+  if (r.contains("warnings"))
+    for (const auto& w : r["warnings"]) line("warning: " + w.get<std::string>());
   return s;
 }
 

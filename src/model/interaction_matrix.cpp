@@ -12,7 +12,8 @@ SparseRowMatrix build_interaction_matrix(const Dataset& dataset, const Split& sp
                                          const PositiveWeighting& weighting) {
   // by_sampling = false: the decay scales the value (a closed form has no epochs to sample in).
   const std::vector<Positive> positives =
-      collect_positives(dataset, split, weighting.event_weights, weighting.recency_half_life_days, false);
+      collect_positives(dataset, split, weighting.event_weights,
+                        resolved_half_life_days(weighting, dataset, split), false);
   std::vector<Eigen::Triplet<float, std::int64_t>> triplets;
   triplets.reserve(positives.size());
   for (const auto& p : positives) triplets.emplace_back(p.user, p.item, p.weight);

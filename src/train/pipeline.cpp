@@ -28,11 +28,16 @@
 #include "train/memory_estimate.h"
 #include "train/model_bundle.h"
 #include "train/model_selection.h"
+#include "train/recency_choice.h"
 #include "train/sharded_training.h"
 
 namespace hybridrec {
 
 namespace {
+
+// Under this share of the training positives per epoch, a sampling setting is
+// warned about: the model then learns from a small, recent sliver of the data.
+constexpr double kMinKeptFraction = 0.10;
 
 // The registry's training_data dates are calendar days.
 std::string iso_date(std::int64_t unix_seconds) { return format_iso8601(unix_seconds).substr(0, 10); }
@@ -146,6 +151,25 @@ std::string choose_cold_user_path(const Recommender& model, const Recommender& o
   progress.log(fmt::format("cold users: {} (validation NDCG@10 of {} new users: content {:.4f}, popularity {:.4f})",
                            path, users, content, popular));
   return path;
+}
+
+// The validation NDCG@10 of the recency proxy at one half-life: implicit ALS at
+// its default settings (seconds even on large catalogues, and its confidence
+// weights take the decay directly), new users ranked by the popularity decayed
+// alike, as the trained model's own popularity would rank them. One cheap fit per
+// grid value instead of a full training run per value.
+double recency_proxy_score(const nlohmann::json& config, double half_life_days, const Dataset& dataset,
+                           const Split& split, const Split& val_split, const FeatureSet& features,
+                           const TrainingConfig& tc, const EvalOptions& val_options) {
+  nlohmann::json c = config;
+  c["data"]["recency_half_life_days"] = half_life_days;
+  c["model"]["type"] = "ials";
+  const auto pop = weighted_item_popularity(dataset, split, PopularityWeights::from_config(c), half_life_days);
+  const std::vector<float> weights(pop.begin(), pop.end());
+  const PopularityBaseline fallback = PopularityBaseline::from_weights(weights);
+  auto proxy = make_model("ials", c);
+  proxy->fit(TrainingContext{&dataset, &split, &features, c, tc.seed, tc.threads, nullptr});
+  return evaluate(*proxy, dataset, val_split, val_options, &fallback).at("ranking").value("ndcg@10", 0.0);
 }
 
 }  // namespace
@@ -264,8 +288,8 @@ TrainOutcome train_by_sgd(Recommender& model, SgdTrainable& sgd, const TrainingC
 TrainResult run_training(const TrainRequest& request) {
   auto t_start = std::chrono::steady_clock::now();
   Progress progress(request.progress);
-  const nlohmann::json& config = request.config;
-  const TrainingConfig tc = TrainingConfig::from_json(config);
+  nlohmann::json config = request.config;  // the settings auto chooses are written into this copy
+  TrainingConfig tc = TrainingConfig::from_json(config);
   const std::string type = config.at("model").at("type").get<std::string>();
   // --model auto: the family is chosen on validation (train/model_selection.h).
   const bool automatic = type == "auto";
@@ -293,6 +317,22 @@ TrainResult run_training(const TrainRequest& request) {
   progress.log(fmt::format("split {}: train {}, validation {}, test {}", split.config.strategy,
                            part_size(split.train, shards), part_size(split.validation, shards),
                            part_size(split.test, shards)));
+  // Guard rails: printed as they happen and saved with the run (config.json,
+  // metrics.json "warnings"), so a weak result comes with its cause.
+  std::vector<std::string> warnings;
+  const auto warn = [&](const std::string& message) {
+    warnings.push_back(message);
+    progress.log("warning: " + message);
+  };
+  for (const char* part : {"train", "test"})
+    if (part_size(part == std::string("train") ? split.train : split.test, shards) == 0)
+      throw ConfigError(fmt::format("split {}: the {} part is empty: {}", split.config.strategy, part,
+                                    why_part_is_empty(dataset, split, part)));
+  if (part_size(split.validation, shards) == 0 && split.config.val_ratio > 0 && split.config.strategy != "files" &&
+      split.config.strategy != "column")
+    warn(fmt::format("split {}: the validation part is empty ({}), so nothing is chosen on validation and training "
+                     "keeps its last epoch",
+                     split.config.strategy, why_part_is_empty(dataset, split, "validation")));
 
   FeatureBuilder builder = FeatureBuilder::fit(dataset, split, feature_config_from(config), shards);
   FeatureSet features = builder.transform(dataset, split, shards);
@@ -314,8 +354,49 @@ TrainResult run_training(const TrainRequest& request) {
   }
   const Recommender* popularity = evaluates ? baselines["popularity"].get() : nullptr;
 
+  EvalOptions val_options = eval_options(config, "validation", true);
+  val_options.shards = shards;
+  const std::size_t max_val_users =
+      config.contains("evaluation") ? config["evaluation"].value("validation_users", std::size_t{20000}) : 20000;
+  const Split val_split = sample_part_users(dataset, split, &Split::validation, max_val_users, tc.seed, shards);
+  const bool has_validation = part_size(split.validation, shards) > 0;
+
+  // data.recency_half_life_days: auto is resolved before anything reads it and
+  // written back as a number, so every reader (the family, its own popularity,
+  // config.json) sees the same value.
+  nlohmann::json auto_settings = nlohmann::json::object();
+  if (!baseline) {  // a baseline's popularity counts every event
+    double span = training_span_days(dataset, split);
+    if (shards) span = static_cast<double>(shards->max(static_cast<std::int64_t>(span * 86400.0))) / 86400.0;
+    // The proxy fit (one process only: ials fits on the whole dataset).
+    HalfLifeScore proxy;
+    if (tc.positives.recency_auto && has_validation && !dp && !baseline)
+      proxy = [&](double days) {
+        return recency_proxy_score(config, days, dataset, split, val_split, features, tc, val_options);
+      };
+    const RecencyChoice recency =
+        choose_recency_half_life(tc.positives, dataset, split, span, proxy,
+                                 dp ? "an mpirun job does not run the proxy fits" : "no validation part to choose on",
+                                 progress);
+    auto_settings["data.recency_half_life_days"] = recency.record;
+    const double kept = recency.record.value("kept_fraction", 1.0);
+    // A value auto chose on validation earned its small share; a configured one
+    // (the 22-year dataset under a 10-day half-life) gets the warning.
+    if (kept < kMinKeptFraction && !recency.automatic)
+      warn(fmt::format("data.recency_half_life_days {} ({}) {} {:.1f}% of the training positives per epoch (under {:.0f}%): "
+                       "old positives barely train{}",
+                       describe_half_life(recency.half_life_days), recency.automatic ? "auto" : "set in the configuration",
+                       tc.positives.recency_by_sampling ? "keeps" : "leaves the weight of", 100.0 * kept,
+                       100.0 * kMinKeptFraction,
+                       recency.automatic ? "" : "; set it to auto (chosen on validation) or off"));
+    config["data"]["recency_half_life_days"] = recency.half_life_days;
+    tc = TrainingConfig::from_json(config);
+    if (model) model = family->create(config);
+  }
+
   ModelBundle bundle;
   bundle.config = config;
+  bundle.config["auto_settings"] = auto_settings;
   bundle.config["training_data"] = training_data_summary(dataset, split, shards);
   if (shards) bundle.config["training_data"]["interactions_per_rank"] = held.held_per_shard;
   bundle.config["split"] = {{"strategy", split.config.strategy},
@@ -342,13 +423,6 @@ TrainResult run_training(const TrainRequest& request) {
   bundle.features = std::move(features);
   bundle.feature_builder = builder;
   TrainingContext ctx{&dataset, &split, &bundle.features, config, tc.seed, tc.threads, shards};
-
-  EvalOptions val_options = eval_options(config, "validation", true);
-  val_options.shards = shards;
-  const std::size_t max_val_users =
-      config.contains("evaluation") ? config["evaluation"].value("validation_users", std::size_t{20000}) : 20000;
-  const Split val_split = sample_part_users(dataset, split, &Split::validation, max_val_users, tc.seed, shards);
-  const bool has_validation = part_size(split.validation, shards) > 0;
 
   TrainResult result;
   if (automatic) {
@@ -418,6 +492,53 @@ TrainResult run_training(const TrainRequest& request) {
                  : "content";
     bundle.config["model"]["cold_user_path"] = path;
   }
+  // The answer is never below a baseline on validation: the trained model and
+  // every baseline rank the validation users with the same code; below the best
+  // baseline the run warns and (TrainRequest::fallback_to_baseline) serves and
+  // registers that baseline instead, keeping the trained model's scores in
+  // the record. Chosen on validation, so the test part stays untouched.
+  std::unique_ptr<Recommender> rejected;  // the trained model, when a baseline replaced it
+  nlohmann::json fallback;
+  if (!baseline && evaluates && has_validation) {
+    EvalOptions model_val = val_options;
+    model_val.cold_user_path = bundle.cold_user_path();
+    const double trained = evaluate(*model, dataset, val_split, model_val, &own_popularity)
+                               .at("ranking").value("ndcg@10", 0.0);
+    std::string best_name;
+    double best_baseline = -1.0;
+    nlohmann::json baseline_scores = nlohmann::json::object();
+    for (const auto& name : baseline_names(config)) {
+      if (!baselines.count(name)) continue;
+      const double score = evaluate(*baselines[name], dataset, val_split, val_options, popularity)
+                               .at("ranking").value("ndcg@10", 0.0);
+      baseline_scores[name] = score;
+      if (score > best_baseline) best_baseline = score, best_name = name;
+    }
+    if (!best_name.empty() && trained < best_baseline - 1e-12) {
+      const bool replace = request.fallback_to_baseline;
+      const std::string family_name = bundle.type();
+      warn(fmt::format("the trained model ({}) scores validation NDCG@10 {:.4f}, below the {} baseline's {:.4f}{}",
+                       family_name, trained, best_name, best_baseline,
+                       replace ? fmt::format("; the {} baseline is served and registered as this run's answer "
+                                             "(model.fallback_to_baseline: false keeps the trained model)",
+                                             best_name)
+                               : "; the trained model is kept (model.fallback_to_baseline is false)"));
+      fallback = {{"trained_family", family_name}, {"trained_validation_ndcg@10", trained},
+                  {"baseline", best_name}, {"baseline_validation_ndcg@10", best_baseline},
+                  {"baselines_validation_ndcg@10", baseline_scores}, {"served", replace ? best_name : family_name}};
+      if (replace) {
+        rejected = std::move(model);
+        model = make_model(best_name, config);
+        model->fit(TrainingContext{&dataset, &split, &bundle.features, config, tc.seed, tc.threads, shards});
+        fallback["trained_model_section"] = bundle.config["model"];
+        bundle.config["model"]["type"] = best_name;
+        bundle.config["model"].erase("cold_user_path");
+        const auto pop = weighted_item_popularity(dataset, split, PopularityWeights::from_config(config), 0.0, shards);
+        bundle.popularity.assign(pop.begin(), pop.end());
+      }
+      bundle.config["fallback"] = fallback;
+    }
+  }
   bundle.recommender = std::move(model);
   result.family = bundle.type();
   const Recommender& evaluated = *bundle.recommender;
@@ -447,6 +568,17 @@ TrainResult run_training(const TrainRequest& request) {
     baseline_metrics[name] = evaluate(*baseline, dataset, test_split, test_options, popularity);
   }
   result.report = make_result_report(request.model_version, model_metrics, baseline_metrics);
+  if (!fallback.is_null()) {
+    if (rejected) {  // for the record only: the choice was made on validation
+      EvalOptions rejected_options = test_options;
+      rejected_options.cold_user_path = fallback["trained_model_section"].value("cold_user_path", std::string("auto"));
+      fallback["trained_test_ndcg@10"] =
+          evaluate(*rejected, dataset, test_split, rejected_options, &own_popularity).at("ranking").value("ndcg@10", 0.0);
+    }
+    result.report["fallback"] = fallback;
+  }
+  result.report["warnings"] = warnings;
+  result.warnings = warnings;
   result.report["training"] = {{"epochs_run", result.outcome.epochs_run},
                                {"best_epoch", result.outcome.best_epoch},
                                {"stop_reason", result.outcome.stop_reason},
@@ -456,6 +588,7 @@ TrainResult run_training(const TrainRequest& request) {
   if (shards) bundle.seen = gather_seen_items(bundle.seen, *shards);  // serving excludes every user's items
   if (!root) return result;  // sharded ranks took part in the collectives above; rank 0 saves
 
+  bundle.config["warnings"] = warnings;
   bundle.save(request.out);
   write_json_atomic(request.out / "metrics.json", result.report);
   write_json_atomic(request.out / "training_history.json", result.history);

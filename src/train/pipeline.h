@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -40,6 +41,11 @@ struct TrainRequest {
   // (data/sharded_dataset.h) and global statistics go through these collectives.
   // Null: every rank loads everything and trains on every N-th positive.
   ShardCollectives* shards = nullptr;
+  // A trained model below the best baseline on validation is always warned
+  // about; with this set, that baseline is also served, saved and registered as
+  // the run's answer. `hybridrec train` sets it from model.fallback_to_baseline;
+  // the tuner's trials and library callers keep the trained model.
+  bool fallback_to_baseline = false;
 };
 
 struct TrainResult {
@@ -49,6 +55,8 @@ struct TrainResult {
   nlohmann::json data_summary;  // counts, time range, split statistics
   TrainOutcome outcome;
   double seconds = 0.0;
+  // Guard rails met on the way (also in metrics.json and config.json "warnings").
+  std::vector<std::string> warnings;
 };
 
 TrainResult run_training(const TrainRequest& request);

@@ -120,6 +120,9 @@ void finish_tracked_run(store::Workspace& ws, TrainRequest& request, const Track
   result.training = run_training(request);
   tracking.log_metrics(result.run_id, test_metrics(result.training.report), last_epoch);
   tracking.set_tag(result.run_id, "stop_reason", result.training.outcome.stop_reason);
+  // The guard rails the run met, where `runs` shows them beside its metrics.
+  if (!result.training.warnings.empty())
+    tracking.set_tag(result.run_id, "warnings", nlohmann::json(result.training.warnings).dump());
 
   if (options.register_model) {
     result.model = register_trained_model(ws, request.out, result.run_id, options.version);
