@@ -809,15 +809,25 @@ FeatureSet FeatureBuilder::transform(const Dataset& ds, const Split& split, Shar
   return fs;
 }
 
-void FeatureBuilder::user_from_attributes(const RawAttributes& attributes, float* dense_out,
-                                          std::int32_t* categorical_out, CategoricalBags* bags_out) const {
-  const Model m = Model::from_stats(stats_);
+namespace {
+// A user unknown to training: their attributes, then the behaviour features of
+// `behaviour` (none for a newcomer, or aggregated from an online history).
+void encode_new_user(const Model& m, const RawAttributes& attributes, const UserBehaviour& behaviour,
+                     std::size_t categorical_fields, float* dense_out, std::int32_t* categorical_out,
+                     CategoricalBags* bags_out) {
   float* dense = dense_out;
   std::int32_t* cat = categorical_out;
-  if (bags_out) bags_out->assign(user_categorical_cardinality().size(), {});
+  if (bags_out) bags_out->assign(categorical_fields, {});
   for (const auto& a : m.user_attrs)
     encode_attribute(a, raw_value(a, attributes, "user"), dense, cat, categorical_out, bags_out);
-  encode_user_behaviour(m, UserBehaviour{}, dense, cat);  // a new user has no history
+  encode_user_behaviour(m, behaviour, dense, cat);
+}
+}  // namespace
+
+void FeatureBuilder::user_from_attributes(const RawAttributes& attributes, float* dense_out,
+                                          std::int32_t* categorical_out, CategoricalBags* bags_out) const {
+  encode_new_user(Model::from_stats(stats_), attributes, UserBehaviour{}, user_categorical_cardinality().size(),
+                  dense_out, categorical_out, bags_out);
 }
 
 void FeatureBuilder::item_from_attributes(const RawAttributes& attributes, float* dense_out,
@@ -839,11 +849,6 @@ void FeatureBuilder::user_from_history(const RawAttributes& attributes, std::spa
                                        std::span<const std::int32_t> item_category, float* dense_out,
                                        std::int32_t* categorical_out, CategoricalBags* bags_out) const {
   const Model m = Model::from_stats(stats_);
-  float* dense = dense_out;
-  std::int32_t* cat = categorical_out;
-  if (bags_out) bags_out->assign(user_categorical_cardinality().size(), {});
-  for (const auto& a : m.user_attrs)
-    encode_attribute(a, raw_value(a, attributes, "user"), dense, cat, categorical_out, bags_out);
   // The aggregation of aggregate() for one user: purchases by the fitted source,
   // the event-weighted favourite category (ties -> lower code), distinct active
   // days, the latest event.
@@ -863,7 +868,7 @@ void FeatureBuilder::user_from_history(const RawAttributes& attributes, std::spa
   v.days = static_cast<double>(std::unique(days.begin(), days.end()) - days.begin());
   for (std::size_t c = 0; c < ncat; ++c)
     if (cat_weight[c] > 0 && (v.favourite < 0 || cat_weight[c] > cat_weight[v.favourite])) v.favourite = static_cast<int>(c);
-  encode_user_behaviour(m, v, dense, cat);
+  encode_new_user(m, attributes, v, user_categorical_cardinality().size(), dense_out, categorical_out, bags_out);
 }
 
 std::vector<std::int32_t> FeatureBuilder::item_category_codes(const EntityFeatures& items) const {

@@ -2,6 +2,8 @@
 // Helpers shared by the test executables.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -28,6 +30,22 @@ inline std::filesystem::path scratch_dir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+// The hybridrec binary run with `args` (stderr folded into text), as a user runs it.
+struct CliOutput {
+  int status;  // pclose's status: 0 = exit code 0
+  std::string text;
+};
+
+inline CliOutput run_hybridrec(const std::string& args) {
+  const std::string command = std::string(HYBRIDREC_BINARY) + " " + args + " 2>&1";
+  CliOutput out{0, ""};
+  FILE* pipe = popen(command.c_str(), "r");
+  std::array<char, 4096> buffer{};
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) out.text.append(buffer.data(), n);
+  out.status = pclose(pipe);
+  return out;
 }
 
 }  // namespace hybridrec::testing

@@ -10,20 +10,8 @@
 
 namespace {
 
-struct Output {
-  int status;
-  std::string text;
-};
-
-Output run(const std::string& args) {
-  std::string cmd = std::string(HYBRIDREC_BINARY) + " " + args + " 2>&1";
-  Output out{0, ""};
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) out.text.append(buf.data(), n);
-  out.status = pclose(pipe);
-  return out;
-}
+using Output = hybridrec::testing::CliOutput;
+Output run(const std::string& args) { return hybridrec::testing::run_hybridrec(args); }
 
 }  // namespace
 
