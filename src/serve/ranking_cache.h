@@ -25,6 +25,9 @@ struct RankedList {
   // The version of the user's online history it was computed from (serve/online_history.h):
   // a cached list of another version is stale, so a user's event invalidates it.
   std::uint64_t history_version = 0;
+  // A score came out NaN or infinite (a damaged model file, an overflow): the list
+  // is empty and never served; the request falls back to popularity.
+  bool non_finite = false;
 };
 
 class RankingCache {

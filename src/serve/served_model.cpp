@@ -1,6 +1,7 @@
 #include "serve/served_model.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <Eigen/Core>
 
@@ -66,8 +67,19 @@ ServedModel::ServedModel(std::string model_id, std::string version, const std::f
                                                      std::to_string(options_.index.ef_construction) + ".hnsw"));
 }
 
+namespace {
+bool all_finite(const std::vector<float>& scores) {
+  return std::all_of(scores.begin(), scores.end(), [](float s) { return std::isfinite(s); });
+}
+}  // namespace
+
 RankedList ServedModel::sorted(std::vector<float> scores, bool keep_all) const {
   RankedList list;
+  // NaN would also break the sort's ordering, so check before sorting.
+  if (!all_finite(scores)) {
+    list.non_finite = true;
+    return list;
+  }
   list.items.resize(scores.size());
   for (std::size_t i = 0; i < scores.size(); ++i) list.items[i] = {static_cast<std::uint32_t>(i), scores[i]};
   const std::size_t keep = std::max<std::size_t>(options_.kept_per_list, 1);
@@ -101,6 +113,10 @@ RankedList ServedModel::approximate_ranking(std::uint32_t user) const {
   std::vector<float> scores(candidates.size());
   bundle_.recommender->score_items(user, candidates, scores.data());
   RankedList list;
+  if (!all_finite(scores)) {
+    list.non_finite = true;
+    return list;
+  }
   list.complete = candidates.size() == bundle_.items.size();
   for (std::size_t i = 0; i < candidates.size(); ++i) list.items.push_back({candidates[i], scores[i]});
   std::sort(list.items.begin(), list.items.end(), better);
@@ -232,6 +248,15 @@ RecommendAnswer ServedModel::recommend(const RecommendQuery& q) const {
   } else {  // content path from the attributes (request or user store) and the online behaviour
     // A filter may need to reach deep into the list: keep it whole then.
     ranked = std::make_shared<RankedList>(sorted(content_scores(q.attributes, behaviour), category != nullptr));
+  }
+
+  if (ranked->non_finite) {
+    // Never answer NaN or infinity: serve popularity, under its own served_by so
+    // /metrics (hybridrec_recommendations_total) counts these fallbacks.
+    ranked = popularity_;
+    answer.served_by = "popularity_non_finite";
+    answer.candidate_stage = "exact";
+    route = Route::popularity;
   }
 
   const ItemSimilarityFn similarity = q.diversity > 0 ? catalog_.similarity(bundle_) : ItemSimilarityFn{};

@@ -48,7 +48,7 @@ struct RecommendQuery {
 
 struct RecommendAnswer {
   std::vector<ScoredItem> items;
-  std::string served_by;        // model | content | popularity | fold_in | content_fold_in
+  std::string served_by;        // model | content | popularity | fold_in | content_fold_in | popularity_non_finite
   std::string candidate_stage;  // exact | approximate
   bool known_user = false;
   bool diversified = false;     // MMR applied
