@@ -49,8 +49,18 @@ class ModelHub {
   bool reload();
   std::uint64_t swaps() const;
 
+  // Loading since start, for /healthz and /metrics: the last failed reload's
+  // reason (empty again after a good one), how many failed, and how many serving
+  // copies were found changed (sha256 against the registry) and made again.
+  struct LoadHealth {
+    std::string last_error;
+    std::uint64_t failures = 0, repaired_copies = 0;
+  };
+  LoadHealth load_health() const;
+
  private:
   std::shared_ptr<const ServedModel> load_model(const std::string& model_id);
+  static bool serving_copy_intact(const std::filesystem::path& dir, const std::vector<store::ArtifactFile>& files);
 
   store::Workspace& workspace_;
   ServingOptions options_;
@@ -59,6 +69,7 @@ class ModelHub {
   mutable std::mutex current_mutex_;
   std::shared_ptr<const ModelSet> current_;
   std::uint64_t swaps_ = 0;
+  LoadHealth health_;  // under current_mutex_
 };
 
 }  // namespace hybridrec::serve

@@ -268,7 +268,10 @@ nlohmann::json RecommendationService::health() const {
   const auto set = hub_->current();
   nlohmann::json loaded = nlohmann::json::array({model_json(*set->champion, "champion")});
   if (set->challenger) loaded.push_back(model_json(*set->challenger, "challenger"));
-  return {{"status", "ok"},
+  const auto load = hub_->load_health();
+  return {{"status", load.last_error.empty() ? "ok" : "degraded"},
+          {"model_load",
+           {{"last_error", load.last_error}, {"failures", load.failures}, {"repaired_serving_copies", load.repaired_copies}}},
           {"uptime_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
           {"plan", set->plan.to_json()},
           {"models", loaded},
@@ -288,6 +291,13 @@ nlohmann::json RecommendationService::reload() {
 std::string RecommendationService::prometheus() const {
   std::string out;
   http_metrics_.render(out);
+  const auto load = hub_->load_health();
+  out += "# HELP hybridrec_model_load_failures_total Reloads that failed (the loaded models kept serving).\n";
+  out += "# TYPE hybridrec_model_load_failures_total counter\n";
+  out += "hybridrec_model_load_failures_total " + std::to_string(load.failures) + "\n";
+  out += "# HELP hybridrec_serving_copy_repairs_total Serving copies whose sha256 differed from the registry's, checked out again.\n";
+  out += "# TYPE hybridrec_serving_copy_repairs_total counter\n";
+  out += "hybridrec_serving_copy_repairs_total " + std::to_string(load.repaired_copies) + "\n";
   const auto set = hub_->current();
   out += "# HELP hybridrec_model_info Models loaded for serving (value 1), by role.\n";
   out += "# TYPE hybridrec_model_info gauge\n";
