@@ -1,5 +1,7 @@
 #include "train/tracked_training.h"
 
+#include <cmath>
+
 #include <set>
 
 #include "core/atomic_file.h"
@@ -7,6 +9,7 @@
 #include "store/model_dir.h"
 #include "store/semver.h"
 #include "store/workspace.h"
+#include "train/model_bundle.h"
 
 namespace hybridrec {
 
@@ -44,8 +47,31 @@ std::string unique_run_name(store::Tracker& tracking, const std::string& experim
 
 }  // namespace
 
+void check_servable(const std::filesystem::path& model_dir) {
+  ModelBundle bundle;
+  try {
+    bundle = ModelBundle::load(model_dir);
+  } catch (const std::exception& e) {
+    throw Error("not registered: the model in " + model_dir.string() + " cannot be loaded back as serve loads it (" +
+                e.what() + ")");
+  }
+  // A few users with history, scored over the whole catalogue as serve scores them.
+  std::vector<std::uint32_t> users;
+  for (std::uint32_t u = 0; u < bundle.seen.size() && users.size() < 8; ++u)
+    if (!bundle.seen[u].empty()) users.push_back(u);
+  const std::size_t items = bundle.items.size();
+  std::vector<float> scores(users.size() * items);
+  if (!users.empty()) bundle.recommender->score_all(users, scores.data());
+  for (std::size_t i = 0; i < scores.size(); ++i)
+    if (!std::isfinite(scores[i]))
+      throw Error("not registered: the model in " + model_dir.string() + " scores " + std::to_string(scores[i]) +
+                  " for user '" + bundle.users.id(users[i / items]) + "' (a NaN or infinite weight); " +
+                  "it could never be served, so --force does not register it either");
+}
+
 store::ModelRecord register_trained_model(store::Workspace& ws, const std::filesystem::path& model_dir,
                                           const std::string& run_id, const std::optional<std::string>& version) {
+  check_servable(model_dir);
   store::RegisterRequest reg = store::register_request_from_model_dir(model_dir, run_id);
   reg.version = version ? *version : ws.registry().propose_version(reg.architecture, reg.features).version;
   // The artifact set names the version it is registered under.

@@ -37,6 +37,11 @@ TrackedTrainResult run_tracked_training(TrainRequest request, const TrackingOpti
 // Registers a model folder written by training (and logged as run_id) under
 // `version` or the proposed one, writing that version into its metrics.json and
 // config.json. The tuner uses it for the best trial of a study.
+// Loads the model in `model_dir` back the way serve does and scores a few users;
+// throws Error when it cannot be loaded or a score is NaN or infinite. Registration
+// runs it first, whatever --force says.
+void check_servable(const std::filesystem::path& model_dir);
+
 store::ModelRecord register_trained_model(store::Workspace& ws, const std::filesystem::path& model_dir,
                                           const std::string& run_id, const std::optional<std::string>& version = std::nullopt);
 
