@@ -1,8 +1,6 @@
 // Fuzz target: a delimited interactions file (CSV/TSV, with or without a header,
 // columns named by flags or found by alias) and an optional item attribute table
 // with inferred roles, loaded the way `train --data FILE --items FILE` loads them.
-#include "core/error.h"
-#include "data/readers.h"
 #include "fuzz_input.h"
 
 using namespace hybridrec;
@@ -23,11 +21,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.items_file = scratch.write("items.csv", input.second);
     options.item_roles = {{"tags", "multi"}, {"price", "numeric"}};
   }
-  try {
-    LoadStats stats;
-    (void)load_dataset(interactions, options, &stats);
-  } catch (const hybridrec::Error&) {
-    // A clear refusal is the expected answer to bad bytes.
-  }
+  fuzz::load_refusing_cleanly(interactions, options);
   return 0;
 }

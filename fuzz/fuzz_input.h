@@ -14,6 +14,9 @@
 #include <string_view>
 #include <utility>
 
+#include "core/error.h"
+#include "data/readers.h"
+
 namespace hybridrec::fuzz {
 
 // A per-process folder under the system's temporary directory, removed at exit.
@@ -61,6 +64,17 @@ inline FuzzInput split_input(const std::uint8_t* data, std::size_t size) {
     input.has_second = true;
   }
   return input;
+}
+
+// Loads `path` as `train --data` would. A clear refusal (hybridrec::Error, with
+// its file, line and field) is the expected answer to bad bytes; anything else
+// escapes to libFuzzer as a finding.
+inline void load_refusing_cleanly(const std::filesystem::path& path, const LoadOptions& options) {
+  try {
+    LoadStats stats;
+    (void)load_dataset(path, options, &stats);
+  } catch (const hybridrec::Error&) {
+  }
 }
 
 }  // namespace hybridrec::fuzz

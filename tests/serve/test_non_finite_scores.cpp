@@ -1,34 +1,18 @@
 // A served model whose weights went non-finite (a damaged file, an overflow)
 // must never put NaN or infinity in a response (issue #17): the request falls
-// back to popularity, says so in served_by, and /metrics counts it.
+// back to popularity and says so in served_by. A serving copy changed on disk is
+// never loaded: it is checked out again from the verified artifact store.
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdint>
-#include <cstring>
-#include <fstream>
-#include <limits>
+#include <filesystem>
 #include <vector>
 
+#include "damaged_model.h"
 #include "serve_fixture.h"
 
 namespace hybridrec::serve::testing {
 namespace {
-
-// Overwrites every tensor byte of a safetensors file (after its JSON header)
-// with +infinity, leaving the header valid so the model still loads.
-void fill_tensors_with_infinity(const std::filesystem::path& file) {
-  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-  std::uint64_t header = 0;
-  f.read(reinterpret_cast<char*>(&header), sizeof header);
-  const auto size = std::filesystem::file_size(file);
-  const std::uint64_t data = sizeof header + header;
-  const float inf = std::numeric_limits<float>::infinity();
-  std::vector<char> payload(size - data);
-  for (std::size_t i = 0; i + sizeof inf <= payload.size(); i += sizeof inf) std::memcpy(&payload[i], &inf, sizeof inf);
-  f.seekp(static_cast<std::streamoff>(data));
-  f.write(payload.data(), static_cast<std::streamsize>(payload.size()));
-}
 
 std::vector<std::filesystem::path> serving_copies(const std::filesystem::path& workspace) {
   std::vector<std::filesystem::path> files;
@@ -43,7 +27,7 @@ TEST(NonFiniteScores, AModelScoringNaNOrInfinityIsAnsweredByPopularity) {
   { RunningServer checkout(workspace); }  // the first start checks the models out into serving/models
   const auto files = serving_copies(workspace);
   ASSERT_FALSE(files.empty());
-  fill_tensors_with_infinity(files.front());
+  hybridrec::testing::fill_tensors_with_infinity(files.front());
   const ServedModel model("damaged", "v0", files.front().parent_path(), ServingOptions{});
   for (const std::string user : {"u000001", "u000002", "u000003"}) {
     for (double diversity : {0.0, 0.5}) {
@@ -65,7 +49,7 @@ TEST(ServingCopyIntegrity, AChangedServingCopyIsCheckedOutAgainBeforeItIsServed)
   const auto workspace = copy_workspace("tampered");
   { RunningServer checkout(workspace); }
   const auto files = serving_copies(workspace);
-  for (const auto& file : files) fill_tensors_with_infinity(file);
+  for (const auto& file : files) hybridrec::testing::fill_tensors_with_infinity(file);
   RunningServer s(workspace);
   auto r = s.get_json("/v1/recommendations/u000001?k=5");
   EXPECT_EQ(r["served_by"], "model") << r.dump();

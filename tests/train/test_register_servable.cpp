@@ -2,13 +2,8 @@
 // Registration loads it back as serve does and scores a few users first.
 #include <gtest/gtest.h>
 
-#include <cstdint>
-#include <cstring>
-#include <fstream>
-#include <limits>
-#include <vector>
-
 #include "core/error.h"
+#include "damaged_model.h"
 #include "generated_shop.h"
 #include "store/workspace.h"
 #include "test_support.h"
@@ -16,18 +11,6 @@
 
 namespace hybridrec {
 namespace {
-
-void fill_tensors_with_infinity(const std::filesystem::path& file) {
-  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-  std::uint64_t header = 0;
-  f.read(reinterpret_cast<char*>(&header), sizeof header);
-  const std::uint64_t data = sizeof header + header;
-  const float inf = std::numeric_limits<float>::infinity();
-  std::vector<char> payload(std::filesystem::file_size(file) - data);
-  for (std::size_t i = 0; i + sizeof inf <= payload.size(); i += sizeof inf) std::memcpy(&payload[i], &inf, sizeof inf);
-  f.seekp(static_cast<std::streamoff>(data));
-  f.write(payload.data(), static_cast<std::streamsize>(payload.size()));
-}
 
 TEST(RegisterServable, AModelScoringInfinityOrThatCannotLoadIsNeverRegistered) {
   const auto dir = testing::scratch_dir("servable");
@@ -37,7 +20,7 @@ TEST(RegisterServable, AModelScoringInfinityOrThatCannotLoadIsNeverRegistered) {
   ASSERT_EQ(train.status, 0) << train.text;
   EXPECT_NO_THROW(check_servable(dir / "model"));
 
-  fill_tensors_with_infinity(dir / "model" / "model.safetensors");
+  testing::fill_tensors_with_infinity(dir / "model" / "model.safetensors");
   try {
     check_servable(dir / "model");
     FAIL() << "a model scoring infinity passed the check";
