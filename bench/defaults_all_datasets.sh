@@ -8,6 +8,8 @@
 # every baseline's.
 # Usage: bench/defaults_all_datasets.sh [BUILD_DIR] [DATASET...]
 #   datasets: ml-100k ciaodvd amazon-mi5 shop (default: all four)
+#   SET="model.id_dropout_rate=0.3 ...": settings to pin instead of the defaults
+#   (to compare a fixed value with what auto chooses, on the same splits).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
@@ -31,8 +33,10 @@ args_of() {
 
 for name in "${datasets[@]}"; do
   if [ "$name" = shop ] && [ ! -d "$out/shop-data" ]; then "$bin" generate --out "$out/shop-data" --seed 7 >/dev/null; fi
+  pinned=()
+  for kv in ${SET:-}; do pinned+=(--set "$kv"); done
   # shellcheck disable=SC2046
-  /usr/bin/time -f "%e" -o "$out/$name.seconds" "$bin" train $(args_of "$name") --no-track --out "$out/$name" \
+  /usr/bin/time -f "%e" -o "$out/$name.seconds" "$bin" train $(args_of "$name") "${pinned[@]}" --no-track --out "$out/$name" \
     >"$out/$name.log" 2>&1 || { echo "$name FAILED:"; tail -5 "$out/$name.log"; }
 done
 
@@ -51,6 +55,8 @@ for name in names:
     hl = auto.get("value", 0)
     frac = next((x["fraction_of_span"] for x in auto.get("candidates", []) if x["half_life_days"] == hl), None)
     chose = "half-life " + ("off" if hl == 0 else f"{hl:.1f} d" + (f" (span/{1/frac:.0f})" if frac else ""))
+    dropout = c.get("auto_settings", {}).get("model.id_dropout_rate")
+    if dropout: chose += f", id dropout {dropout['value']:.2f}" + (" (auto)" if dropout.get("origin") == "auto" else "")
     answer = m["metrics"]["ranking"]["ndcg@10"]
     fb = m.get("fallback")
     trained = c["model"]["type"] if not fb else fb["trained_family"]

@@ -63,7 +63,7 @@ void ShardedEmbeddings::fetch_rows(Network& network, const Batch& batch) {
   const auto ranks = static_cast<std::size_t>(P);
   // id dropout may route any sample to the unknown (last) row of a table that has
   // one (a network property: more table rows than entities): fetch it too.
-  const bool id_dropout_rate = network.config().id_dropout_rate > 0.0f;
+  const bool id_dropout_rate = network.config().uses_id_dropout();
   for (int s = 0; s < 2; ++s) {
     const auto& ids = s == 0 ? batch.users : batch.items;
     const bool id_dropout =

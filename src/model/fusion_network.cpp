@@ -106,7 +106,7 @@ FusionNetwork::FusionNetwork(const ModelConfig& config, std::size_t num_users, s
       // With id dropout and cold twins, rows [n, 2n) hold each entity's cold twin:
       // training_lookup sends a dropped-out sample there (see FeatureSet).
       const EntityFeatures* cold = s == 0 ? &features->cold_users : &features->cold_items;
-      cold_twins_[s] = config.id_dropout_rate > 0.0f && cold->size() >= n;
+      cold_twins_[s] = config.uses_id_dropout() && cold->size() >= n;
       const std::size_t blocks = cold_twins_[s] ? 2 : 1;
       c.dense_dim = f.dense_dim();
       c.cardinality = f.categorical_cardinality;
@@ -304,7 +304,7 @@ void FusionNetwork::set_seen(const std::vector<bool>& users_seen, const std::vec
   // A working table (sharded training) has no unknown row here: the rank that
   // gathers the full tables sets it when it validates or saves.
   if (!has_full_id_tables()) return;
-  if (config_.id_dropout_rate > 0.0f) {  // the unknown rows were learned (id dropout): keep them
+  if (config_.uses_id_dropout()) {  // the unknown rows were learned (id dropout): keep them
     ++version_;
     return;
   }

@@ -13,7 +13,10 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& m) {
     c.dropout_rate = m.value("dropout_rate", c.dropout_rate);
     c.content_dim = m.value("content_dim", c.content_dim);
     c.feature_embedding_dim = m.value("feature_embedding_dim", c.feature_embedding_dim);
-    c.id_dropout_rate = m.value("id_dropout_rate", c.id_dropout_rate);
+    if (m.contains("id_dropout_rate") && m["id_dropout_rate"] == "auto")
+      c.id_dropout_auto = true;  // resolved from the data (model/id_dropout_choice.h)
+    else
+      c.id_dropout_rate = m.value("id_dropout_rate", c.id_dropout_rate);
     c.gmf_dim = m.value("gmf_dim", c.gmf_dim);
   } catch (const nlohmann::json::exception&) {
     // A configuration from load_config() was checked key by key (train/config_schema.h);
@@ -38,7 +41,7 @@ nlohmann::json ModelConfig::to_json() const {
           {"dropout_rate", dropout_rate},
           {"content_dim", content_dim},
           {"feature_embedding_dim", feature_embedding_dim},
-          {"id_dropout_rate", id_dropout_rate},
+          {"id_dropout_rate", id_dropout_auto ? nlohmann::json("auto") : nlohmann::json(id_dropout_rate)},
           {"gmf_dim", gmf_dim}};
 }
 

@@ -21,10 +21,19 @@ struct ModelConfig {
   // which is exactly the path a user or item unseen in training takes. 0 keeps the
   // unknown rows at the mean of the trained rows instead.
   float id_dropout_rate = 0.0f;
+  // `auto` in the configuration (configs/default.yaml): the rate is the share of
+  // new users and items measured on the data (model/id_dropout_choice.h), which
+  // the pipeline resolves and writes back as a number before anything trains. The
+  // struct keeps 0 = off for networks built by hand (tests, PyTorch fixtures).
+  bool id_dropout_auto = false;
   // The GMF branch of NeuMF (He et al., 2017): a second pair of id embeddings of
   // this size whose element-wise product joins the last hidden layer before the
   // output Linear. 0 = off (the plain MLP). ncf with gmf_dim > 0 is NeuMF.
   int gmf_dim = 0;
+
+  // Whether training hides ids at all: a resolved rate above 0, or an auto one
+  // (whose rule never gives 0).
+  bool uses_id_dropout() const { return id_dropout_auto || id_dropout_rate > 0.0f; }
 
   static ModelConfig from_json(const nlohmann::json& model_section);
   nlohmann::json to_json() const;

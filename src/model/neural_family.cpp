@@ -1,10 +1,13 @@
 #include "model/neural_family.h"
 
+#include "model/id_dropout_choice.h"
+
 #include <algorithm>
 #include <map>
 
 #include "core/error.h"
 #include "data/negative_sampling.h"
+#include "model/id_dropout_choice.h"
 #include "model/safetensors.h"
 
 namespace hybridrec {
@@ -62,6 +65,12 @@ void NeuralRecommender::create_network(const TrainingContext& context) {
   if (!context.dataset) throw Error("model family '" + family_ + "': create_network needs a dataset");
   if (content_branch() && !context.features)
     throw Error("model family '" + family_ + "' needs the content features (TrainingContext::features)");
+  // The pipeline resolves an auto id-dropout rate before the family is made; a
+  // caller that builds the family directly gets the same rule here.
+  if (config_.id_dropout_auto && context.split) {
+    config_.id_dropout_rate = choose_id_dropout_rate(config_, *context.dataset, *context.split, context.shards).rate;
+    config_.id_dropout_auto = false;
+  }
   network_ = Network::create(config_, context.dataset->num_users(), context.dataset->num_items(),
                              content_branch() ? context.features : nullptr, context.seed);
   network_->set_threads(context.threads);

@@ -22,6 +22,7 @@
 #include "eval/result_report.h"
 #include "model/abilities.h"
 #include "model/baselines.h"
+#include "model/id_dropout_choice.h"
 #include "model/model_families.h"
 #include "model/network.h"
 #include "train/config.h"
@@ -391,6 +392,16 @@ TrainResult run_training(const TrainRequest& request) {
                        recency.automatic ? "" : "; set it to auto (chosen on validation) or off"));
     config["data"]["recency_half_life_days"] = recency.half_life_days;
     tc = TrainingConfig::from_json(config);
+
+    // model.id_dropout_rate: auto, the same way: measured on this split's new
+    // users and items (model/id_dropout_choice.h) and written back as a number.
+    const IdDropoutChoice id_dropout = choose_id_dropout_rate(ModelConfig::from_json(config.at("model")), dataset, split, shards);
+    config["model"]["id_dropout_rate"] = id_dropout.rate;
+    if (automatic || (model && model->content_scoring())) {
+      auto_settings["model.id_dropout_rate"] = id_dropout.record;
+      progress.log(fmt::format("model.id_dropout_rate: {:.3g} ({}{})", id_dropout.rate,
+                               id_dropout.automatic ? "auto: " : "", id_dropout.reason));
+    }
     if (model) model = family->create(config);
   }
 
@@ -418,7 +429,7 @@ TrainResult run_training(const TrainRequest& request) {
 
   // Id dropout trains the content path on simulated new entities (cold twins);
   // only a model with a content path has one.
-  if ((automatic || model->content_scoring()) && ModelConfig::from_json(config.at("model")).id_dropout_rate > 0.0f)
+  if ((automatic || model->content_scoring()) && ModelConfig::from_json(config.at("model")).uses_id_dropout())
     builder.add_cold_twins(dataset, split, features);
   bundle.features = std::move(features);
   bundle.feature_builder = builder;

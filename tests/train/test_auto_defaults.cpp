@@ -4,6 +4,7 @@
 // empty split part, a time-based split on data without timestamps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <random>
@@ -95,6 +96,13 @@ TEST(AutoDefaults, TwentyYearsOfDriftingTasteReachPopularityWhereTenDaysFail) {
   EXPECT_GT(chosen.at("span_days").get<double>(), 365.0 * 10);
   // The number the run used is what config.json records for the key itself.
   EXPECT_EQ(config.at("data").at("recency_half_life_days").get<double>(), chosen.at("value").get<double>());
+  // model.id_dropout_rate: auto, measured on the same split's new users and items.
+  const auto& dropout = config.at("auto_settings").at("model.id_dropout_rate");
+  EXPECT_EQ(dropout.at("origin"), "auto");
+  EXPECT_EQ(dropout.at("measured_on"), "validation");
+  const double share = std::max(dropout.at("new_user_share").get<double>(), dropout.at("new_item_share").get<double>());
+  EXPECT_NEAR(dropout.at("value").get<double>(), std::clamp(share, 0.1, 0.5), 1e-6);
+  EXPECT_EQ(config.at("model").at("id_dropout_rate").get<double>(), dropout.at("value").get<double>());
   EXPECT_GE(test_ndcg(automatic), baseline_ndcg(automatic, "popularity"));
   // Not only by serving a baseline: the trained model itself reaches popularity.
   const double trained = automatic.report.contains("fallback")

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "data/features.h"
+#include "data/positives.h"
 #include "data/split.h"
 #include "model/baselines.h"
 #include "model/model_config.h"
@@ -149,18 +150,23 @@ TEST(ConfigSchema, YamlSizeAndAliasExpansionAreBounded) {
 // Keys the YAML sets to `auto` are chosen from the data and have no fixed value.
 TEST(ConfigSchema, StructDefaultsEqualTheYaml) {
   const json yaml = default_config();
-  // ModelConfig: model.id_dropout_rate depends on the data (issue #15 makes it
-  // `auto`); the struct keeps 0 = off for hand-built networks.
-  json from_yaml = ModelConfig::from_json([&] {
-                     json m = yaml["model"];
-                     m.erase("id_dropout_rate");
-                     return m;
-                   }())
-                       .to_json();
+  // ModelConfig: model.id_dropout_rate is `auto` in the YAML (measured on the
+  // data, model/id_dropout_choice.h); the struct keeps 0 = off for hand-built
+  // networks. Every other key must agree.
+  const ModelConfig model_yaml = ModelConfig::from_json(yaml["model"]);
+  EXPECT_TRUE(model_yaml.id_dropout_auto);
+  json from_yaml = model_yaml.to_json();
   json from_struct = ModelConfig{}.to_json();
   from_yaml.erase("id_dropout_rate");
   from_struct.erase("id_dropout_rate");
   EXPECT_EQ(from_yaml, from_struct);
+
+  // PositiveWeighting: the half-life is `auto` in the YAML (train/recency_choice.h);
+  // the struct keeps off for hand-built weightings. The rest must agree.
+  const PositiveWeighting weighting_yaml = PositiveWeighting::from_config(yaml), weighting_struct;
+  EXPECT_TRUE(weighting_yaml.recency_auto);
+  EXPECT_EQ(weighting_yaml.recency_by_sampling, weighting_struct.recency_by_sampling);
+  for (int e = 0; e < 4; ++e) EXPECT_EQ(weighting_yaml.event_weights[e], weighting_struct.event_weights[e]) << e;
 
   EXPECT_EQ(FeatureConfig::from_json(yaml["content_features"]).to_json(), FeatureConfig{}.to_json());
   EXPECT_EQ(feature_config_from(yaml).to_json(), FeatureConfig{}.to_json());
