@@ -18,6 +18,7 @@ datasets=("$@")
 if [ ${#datasets[@]} -eq 0 ]; then datasets=(ml-100k ciaodvd amazon-mi5 shop); fi
 data="$root/../shared/data"
 out="${HYBRIDREC_BENCH_OUT:-$(mktemp -d)}"
+mkdir -p "$out"
 bin="$build/hybridrec"
 echo "working in $out"
 

@@ -11,6 +11,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "model/id_dropout_choice.h"
 #include "test_support.h"
 #include "train/config.h"
 #include "train/pipeline.h"
@@ -101,7 +102,7 @@ TEST(AutoDefaults, TwentyYearsOfDriftingTasteReachPopularityWhereTenDaysFail) {
   EXPECT_EQ(dropout.at("origin"), "auto");
   EXPECT_EQ(dropout.at("measured_on"), "validation");
   const double share = std::max(dropout.at("new_user_share").get<double>(), dropout.at("new_item_share").get<double>());
-  EXPECT_NEAR(dropout.at("value").get<double>(), std::clamp(share, 0.1, 0.5), 1e-6);
+  EXPECT_NEAR(dropout.at("value").get<double>(), std::clamp(share, double{kIdDropoutMin}, double{kIdDropoutMax}), 1e-6);
   EXPECT_EQ(config.at("model").at("id_dropout_rate").get<double>(), dropout.at("value").get<double>());
   EXPECT_GE(test_ndcg(automatic), baseline_ndcg(automatic, "popularity"));
   // Not only by serving a baseline: the trained model itself reaches popularity.
