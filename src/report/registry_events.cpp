@@ -39,6 +39,14 @@ std::string gate_text(const json& gate) {
   return out;
 }
 
+// The registry's version proposal: initial | explicit | major | minor | patch.
+std::string bump_text(const std::string& bump) {
+  if (bump.empty()) return "";
+  if (bump == "initial") return "first version";
+  if (bump == "explicit") return "version given by hand";
+  return bump + " version bump";
+}
+
 bool gate_failed(const json& gate) { return flag(gate, "below_baseline") || flag(gate, "worse_than_champion"); }
 
 // "gate passed: ...", "forced past the gate (below the best baseline): ...".
@@ -88,7 +96,7 @@ std::string event_reason(const store::ModelEvent& e) {
   const json& d = e.details;
   std::string reason;
   if (e.event == "registered") {
-    reason = text_of(d, "bump").empty() ? "" : text_of(d, "bump") + " version";
+    reason = bump_text(text_of(d, "bump"));
     const std::string verdict = gate_verdict(d);
     if (!verdict.empty()) reason += (reason.empty() ? "" : "; ") + verdict;
     if (!text_of(d, "source").empty()) reason += (reason.empty() ? "" : "; ") + std::string("from ") + text_of(d, "source");

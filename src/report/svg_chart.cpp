@@ -65,18 +65,32 @@ struct LegendEntry {
 };
 
 constexpr double kLegendRowHeight = 16, kLegendSwatch = 18, kLegendGap = 12;
+constexpr double kLegendRight = 8;  // the legend may reach past the plot's right edge, not the chart's
 
+// One row when every entry fits; otherwise a grid of equal columns (as wide as
+// the widest entry) so the rows line up, as many rows as the names need.
 std::vector<LegendEntry> layout(const std::vector<std::string>& names, double left, double right) {
   std::vector<LegendEntry> out;
   const std::size_t fits = max_chars(right - left - kLegendSwatch);
-  double x = left;
-  int row = 0;
+  double widest = 0, total = 0;
   for (const auto& name : names) {
-    const std::string shown = truncate_label(name, fits);
-    const double w = kLegendSwatch + text_width(shown);
-    if (x > left && x + w > right) x = left, ++row;  // wrap: every series keeps its entry
-    out.push_back({name, shown, x, row});
-    x += w + kLegendGap;
+    out.push_back({name, truncate_label(name, fits), 0, 0});
+    const double w = kLegendSwatch + text_width(out.back().shown);
+    widest = std::max(widest, w);
+    total += w + (out.size() > 1 ? kLegendGap : 0);
+  }
+  if (total <= right - left) {
+    double x = left;
+    for (auto& e : out) {
+      e.x = x;
+      x += kLegendSwatch + text_width(e.shown) + kLegendGap;
+    }
+    return out;
+  }
+  const auto columns = static_cast<std::size_t>(std::max(1.0, std::floor((right - left + kLegendGap) / (widest + kLegendGap))));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i].x = left + static_cast<double>(i % columns) * (widest + kLegendGap);
+    out[i].row = static_cast<int>(i / columns);
   }
   return out;
 }
@@ -199,7 +213,7 @@ std::string tick_label(double value) {
 std::string render_svg(const LineChart& chart) {
   std::vector<std::string> names;
   for (const auto& s : chart.series) names.push_back(s.name);
-  const auto entries = layout(names, kLeft, chart.width - kRight);
+  const auto entries = layout(names, kLeft, chart.width - kLegendRight);
   const double extra = kLegendRowHeight * (rows_of(entries) - 1);
   const Frame f = frame_of(chart.width, chart.height, extra);
   const int height = chart.height + static_cast<int>(extra);
@@ -280,7 +294,7 @@ std::string render_svg(const LineChart& chart) {
 }
 
 std::string render_svg(const BarChart& chart) {
-  const auto entries = layout(chart.series_names, kLeft, chart.width - kRight);
+  const auto entries = layout(chart.series_names, kLeft, chart.width - kLegendRight);
   const double extra = kLegendRowHeight * (rows_of(entries) - 1);
   const Frame f = frame_of(chart.width, chart.height, extra);
   std::string out = svg_open(chart.width, chart.height + static_cast<int>(extra), chart.title);
