@@ -138,7 +138,9 @@ json generated_study() {
   json study = {{"study", "hybrid-shop"}, {"objective", {{"metric", "ndcg@10"}, {"type", "maximize"}}}};
   json trials = json::array();
   for (int i = 0; i < 12; ++i) {
-    const double lr = std::pow(10.0, -3.5 + 0.15 * i), dim = 16 << (i % 3);
+    // Rounded as a person would type them, so the trial table reads cleanly.
+    const double lr = std::round(std::pow(10.0, -3.5 + 0.15 * i) * 1e5) / 1e5;
+    const int dim = 16 << (i % 3);
     const double objective = 0.30 + 0.05 * std::exp(-std::pow(std::log10(lr) + 2.3, 2)) + 0.004 * (i % 3);
     json history = json::array();
     for (int e = 1; e <= 6; ++e) history.push_back(objective * (1 - 0.35 * std::exp(-0.7 * e)));
@@ -150,8 +152,8 @@ json generated_study() {
                        {{"training.learning_rate", lr},
                         {"model.embedding_dim", dim},
                         {"training.negative_sampling_ratio", 2 + i % 4},
-                        {"model.dropout_rate", 0.1 * (i % 4)},
-                        {"training.weight_decay", 1e-5 * (1 + i % 5)},
+                        {"model.dropout_rate", (i % 4) / 10.0},
+                        {"training.weight_decay", (1 + i % 5) / 1e5},
                         {"model.user_tower.categorical_embedding_dims.location", 4 + 2 * (i % 3)}}}});
   }
   study["trials"] = trials;
@@ -186,5 +188,5 @@ TEST_F(ReportScreenshots, DashboardShowsRegistryEventsAsRows) {
   ASSERT_EQ(page.status, 200);
   for (const char* event : {"registered", "promoted", "demoted", "deployed", "rolled_back", "restored"})
     EXPECT_NE(section_html(page.html, "events").find(std::string("<td>") + event + "</td>"), std::string::npos) << event;
-  photograph(page.html, "ui-events", 1280, 800);
+  photograph(page.html, "ui-events", 1280, 960);
 }
