@@ -7,6 +7,7 @@
 
 #include "report/html.h"
 #include "report/online_events.h"
+#include "report/registry_events.h"
 #include "report/run_report.h"
 #include "report/run_sections.h"
 #include "store/workspace.h"
@@ -135,19 +136,22 @@ Cell gate_cell(const store::ModelRecord& m) {
   return v ? number_cell(*v) : text_cell("-");
 }
 
-std::string events_table(const std::vector<store::ModelEvent>& events, bool with_model) {
+// The audit trail in words (report/registry_events.h), one readable row per event.
+std::string events_table(store::Workspace& ws, const std::vector<store::ModelEvent>& events, bool with_model) {
+  if (events.empty()) return "<p class=\"note\">No events.</p>\n";
+  std::map<std::string, std::string> versions;
+  for (const auto& m : ws.registry().list()) versions[m.model_id] = m.version;
+  auto or_dash = [](const std::string& text) { return text_cell(text.empty() ? "-" : text); };
   std::vector<std::vector<Cell>> rows;
-  for (const auto& e : events) {
-    std::vector<Cell> row{text_cell(e.occurred_at)};
+  for (const auto& e : registry_event_rows(events, versions)) {
+    std::vector<Cell> row{text_cell(e.time), text_cell(e.event)};
     if (with_model) row.push_back(link_cell(e.model_id, model_href(e.model_id)));
-    row.push_back(text_cell(e.event));
-    row.push_back(text_cell(e.details.dump()));
+    for (const auto* text : {&e.version, &e.from, &e.to, &e.reason}) row.push_back(or_dash(*text));
     rows.push_back(row);
   }
-  if (rows.empty()) return "<p class=\"note\">No events.</p>\n";
-  std::vector<std::string> headers{"when"};
+  std::vector<std::string> headers{"when", "event"};
   if (with_model) headers.push_back("model");
-  headers.insert(headers.end(), {"event", "details"});
+  headers.insert(headers.end(), {"version", "from", "to", "who / reason"});
   return html_table(headers, rows, "events");
 }
 
@@ -167,7 +171,7 @@ DashboardPage models(store::Workspace& ws) {
   auto events = ws.registry().events();
   std::reverse(events.begin(), events.end());  // newest first
   if (events.size() > 100) events.resize(100);
-  page.add_section("events", "Registry events (newest 100)", events_table(events, true));
+  page.add_section("events", "Registry events (newest 100)", events_table(ws, events, true));
   return {200, page.render()};
 }
 
@@ -206,7 +210,7 @@ DashboardPage model(store::Workspace& ws, const std::string& id) {
   page.add_section("deployments", "Deployment history",
                    deployments.empty() ? "<p class=\"note\">Never deployed.</p>\n"
                                        : html_table({"deployed at", "environment", "traffic %", "reason"}, deployments));
-  page.add_section("events", "Events", events_table(ws.registry().events(m.model_id), false));
+  page.add_section("events", "Events", events_table(ws, ws.registry().events(m.model_id), false));
   std::vector<std::vector<Cell>> hyper;
   for (const auto& [k, v] : m.hyperparameters.items()) hyper.push_back({text_cell(k), text_cell(v.dump())});
   page.add_section("hyperparameters", "Hyperparameters", html_table({"parameter", "value"}, hyper, "kv"));

@@ -41,6 +41,7 @@ td.worse { color: #cf222e; font-weight: 600; text-align: right; }
 .status-challenger { color: #9a6700; font-weight: 600; }
 .status-failed, .status-killed { color: #cf222e; }
 .kv td:first-child { color: var(--muted); }
+table.events td:last-child { white-space: normal; min-width: 24em; }  /* the reason wraps */
 )css";
 
 }  // namespace

@@ -94,9 +94,11 @@ std::string render_study_report(const nlohmann::json& study, const std::string& 
   page.add_section("objective", "Objective", summary);
 
   if (study.contains("importance") && study["importance"].is_object() && !study["importance"].empty()) {
-    BarChart importance{"Parameter importance", "share of the objective's variance", {"importance"}, {}};
+    // Sorted, horizontal bars: config keys such as "training.learning_rate" are
+    // long, and under vertical bars their labels ran into each other.
+    RankedBarChart importance{"Parameter importance (largest first)", "share of the objective's variance", {}};
     for (const auto& [k, v] : study["importance"].items())
-      importance.groups.push_back({k, {v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN()}});
+      importance.bars.push_back({k, v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN()});
     page.add_section("importance", "Parameter importance", HtmlPage::chart_row({render_svg(importance)}));
   }
 

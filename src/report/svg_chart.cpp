@@ -22,7 +22,11 @@ struct Frame {
   double height() const { return bottom - top; }
 };
 
-Frame frame_of(int width, int height) { return {kLeft, width - kRight, kTop, height - kBottom}; }
+// extra_top: the legend's rows after the first push the plot down (the SVG grows
+// by as much, so the plot keeps its size).
+Frame frame_of(int width, int height, double extra_top = 0) {
+  return {kLeft, width - kRight, kTop + extra_top, height + extra_top - kBottom};
+}
 
 // A linear (or log10) mapping from data to pixels.
 struct Axis {
@@ -38,6 +42,13 @@ struct Axis {
 
 std::string num(double v) { return fmt::format("{:.1f}", v); }
 
+// A UTF-8 string's length in characters (continuation bytes do not count).
+std::size_t char_count(const std::string& text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+
 std::string svg_open(int width, int height, const std::string& title) {
   return fmt::format(
       "<svg viewBox=\"0 0 {0} {1}\" width=\"{0}\" height=\"{1}\" role=\"img\" "
@@ -47,17 +58,56 @@ std::string svg_open(int width, int height, const std::string& title) {
       width, height, escape(title), kLeft);
 }
 
-// Legend entries in one row under the title, wrapping to the plot width.
-std::string legend(const std::vector<std::string>& names, const Frame& f) {
+struct LegendEntry {
+  std::string name, shown;  // shown: cut short to fit the plot's width
+  double x;
+  int row;
+};
+
+constexpr double kLegendRowHeight = 16, kLegendSwatch = 18, kLegendGap = 12;
+constexpr double kLegendRight = 8;  // the legend may reach past the plot's right edge, not the chart's
+
+// One row when every entry fits; otherwise a grid of equal columns (as wide as
+// the widest entry) so the rows line up, as many rows as the names need.
+std::vector<LegendEntry> layout(const std::vector<std::string>& names, double left, double right) {
+  std::vector<LegendEntry> out;
+  const std::size_t fits = max_chars(right - left - kLegendSwatch);
+  double widest = 0, total = 0;
+  for (const auto& name : names) {
+    out.push_back({name, truncate_label(name, fits), 0, 0});
+    const double w = kLegendSwatch + text_width(out.back().shown);
+    widest = std::max(widest, w);
+    total += w + (out.size() > 1 ? kLegendGap : 0);
+  }
+  if (total <= right - left) {
+    double x = left;
+    for (auto& e : out) {
+      e.x = x;
+      x += kLegendSwatch + text_width(e.shown) + kLegendGap;
+    }
+    return out;
+  }
+  const auto columns = static_cast<std::size_t>(std::max(1.0, std::floor((right - left + kLegendGap) / (widest + kLegendGap))));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i].x = left + static_cast<double>(i % columns) * (widest + kLegendGap);
+    out[i].row = static_cast<int>(i / columns);
+  }
+  return out;
+}
+
+int rows_of(const std::vector<LegendEntry>& entries) { return entries.empty() ? 1 : entries.back().row + 1; }
+
+// Entries under the title, row after row; a name cut short keeps the whole one as its tooltip.
+std::string legend(const std::vector<LegendEntry>& entries) {
   std::string out;
-  double x = f.left, y = 40;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    const double w = 28 + 7.2 * static_cast<double>(names[i].size());
-    if (x + w > f.right && x > f.left) break;  // no room: the tooltips still name every series
-    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"10\" fill=\"{}\"/>", num(x), num(y - 9),
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    const double y = 40 + kLegendRowHeight * e.row;
+    out += fmt::format("<g class=\"legend-entry\" data-legend=\"{}\"><title>{}</title>", escape(e.name), escape(e.name));
+    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"10\" fill=\"{}\"/>", num(e.x), num(y - 9),
                        series_colour(i));
-    out += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#1f2328\">{}</text>\n", num(x + 18), num(y), escape(names[i]));
-    x += w + 12;
+    out += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#1f2328\">{}</text></g>\n", num(e.x + kLegendSwatch), num(y),
+                       escape(e.shown));
   }
   return out;
 }
@@ -110,6 +160,22 @@ const char* series_colour(std::size_t i) {
   return palette[i % (sizeof palette / sizeof palette[0])];
 }
 
+double text_width(const std::string& text) { return kCharWidth * static_cast<double>(char_count(text)); }
+
+std::size_t max_chars(double pixels) { return static_cast<std::size_t>(std::max(1.0, std::floor(pixels / kCharWidth))); }
+
+std::string truncate_label(const std::string& text, std::size_t chars) {
+  if (char_count(text) <= chars) return text;
+  std::string out;
+  std::size_t kept = 0;
+  for (char c : text) {
+    const bool starts_char = (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    if (starts_char && kept++ == std::max<std::size_t>(1, chars) - 1) break;
+    out += c;
+  }
+  return out + "\u2026";
+}
+
 std::vector<double> nice_ticks(double lo, double hi, int target_count) {
   if (!std::isfinite(lo) || !std::isfinite(hi)) return {0.0, 1.0};
   if (hi < lo) std::swap(lo, hi);
@@ -145,23 +211,26 @@ std::string tick_label(double value) {
 }
 
 std::string render_svg(const LineChart& chart) {
-  const Frame f = frame_of(chart.width, chart.height);
-  std::string out = svg_open(chart.width, chart.height, chart.title);
   std::vector<std::string> names;
+  for (const auto& s : chart.series) names.push_back(s.name);
+  const auto entries = layout(names, kLeft, chart.width - kLegendRight);
+  const double extra = kLegendRowHeight * (rows_of(entries) - 1);
+  const Frame f = frame_of(chart.width, chart.height, extra);
+  const int height = chart.height + static_cast<int>(extra);
+  std::string out = svg_open(chart.width, height, chart.title);
   double xlo = std::numeric_limits<double>::infinity(), xhi = -xlo, ylo = xlo, yhi = -xlo;
   auto usable = [&](double x, double y) { return std::isfinite(x) && std::isfinite(y) && (!chart.log_y || y > 0); };
   for (const auto& s : chart.series) {
-    names.push_back(s.name);
     for (std::size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i)
       if (usable(s.x[i], s.y[i])) {
         xlo = std::min(xlo, s.x[i]), xhi = std::max(xhi, s.x[i]);
         ylo = std::min(ylo, s.y[i]), yhi = std::max(yhi, s.y[i]);
       }
   }
-  out += legend(names, f);
+  out += legend(entries);
   if (!std::isfinite(xlo)) {
     out += y_axis(Axis{0, 1, false, f.bottom, f.top}, {}, f, chart.y_label) + no_data(f);
-    return out + x_label_text(chart.x_label, f, chart.height) + "</svg>\n";
+    return out + x_label_text(chart.x_label, f, height) + "</svg>\n";
   }
   if (chart.marker_x && std::isfinite(*chart.marker_x)) xlo = std::min(xlo, *chart.marker_x), xhi = std::max(xhi, *chart.marker_x);
 
@@ -191,7 +260,7 @@ std::string render_svg(const LineChart& chart) {
   for (double t : xticks)
     out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#59636e\">{}</text>\n",
                        num(xa.to_pixel(t)), num(f.bottom + 16), escape(tick_label(t)));
-  out += x_label_text(chart.x_label, f, chart.height);
+  out += x_label_text(chart.x_label, f, height);
 
   if (chart.marker_x && std::isfinite(*chart.marker_x)) {
     const double x = xa.to_pixel(*chart.marker_x);
@@ -225,9 +294,11 @@ std::string render_svg(const LineChart& chart) {
 }
 
 std::string render_svg(const BarChart& chart) {
-  const Frame f = frame_of(chart.width, chart.height);
-  std::string out = svg_open(chart.width, chart.height, chart.title);
-  out += legend(chart.series_names, f);
+  const auto entries = layout(chart.series_names, kLeft, chart.width - kLegendRight);
+  const double extra = kLegendRowHeight * (rows_of(entries) - 1);
+  const Frame f = frame_of(chart.width, chart.height, extra);
+  std::string out = svg_open(chart.width, chart.height + static_cast<int>(extra), chart.title);
+  out += legend(entries);
   double lo = 0, hi = -std::numeric_limits<double>::infinity();
   for (const auto& g : chart.groups)
     for (double v : g.values)
@@ -271,6 +342,70 @@ std::string render_svg(const BarChart& chart) {
     }
     out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#1f2328\">{}</text></g>\n",
                        num(gx + group_width * 0.375), num(f.bottom + 16), escape(group.label));
+  }
+  return out + "</svg>\n";
+}
+
+std::vector<RankedBar> ranked(std::vector<RankedBar> bars) {
+  std::stable_sort(bars.begin(), bars.end(), [](const RankedBar& a, const RankedBar& b) {
+    const bool fa = std::isfinite(a.value), fb = std::isfinite(b.value);
+    if (fa != fb) return fa;
+    if (fa && a.value != b.value) return a.value > b.value;
+    return a.label < b.label;
+  });
+  return bars;
+}
+
+std::string render_svg(const RankedBarChart& chart) {
+  const std::vector<RankedBar> bars = ranked(chart.bars);
+  // The gutter is as wide as the longest label, up to 40% of the chart.
+  double longest = 0;
+  for (const auto& b : bars) longest = std::max(longest, text_width(b.label));
+  const double gutter = std::clamp(longest + 16, 60.0, std::floor(chart.width * 0.4));
+  const double value_room = 52;  // the value written after the longest bar
+  const double top = 36, bottom = 46;
+  const double rows = static_cast<double>(std::max<std::size_t>(1, bars.size()));
+  const Frame f{gutter, chart.width - kRight - value_room, top, top + rows * chart.row_height};
+  const int height = static_cast<int>(f.bottom + bottom);
+  std::string out = svg_open(chart.width, height, chart.title);
+
+  double lo = 0, hi = 0;
+  for (const auto& b : bars)
+    if (std::isfinite(b.value)) lo = std::min(lo, b.value), hi = std::max(hi, b.value);
+  if (hi <= lo) hi = lo + 1;
+  const std::vector<double> ticks = nice_ticks(lo, hi, 5);
+  const Axis xa{ticks.front(), ticks.back(), false, f.left, f.right};
+  for (double t : ticks) {
+    const double x = xa.to_pixel(t);
+    out += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#e6e9ed\"/>", num(x), num(f.top),
+                       num(f.bottom));
+    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#59636e\">{}</text>\n", num(x),
+                       num(f.bottom + 16), escape(tick_label(t)));
+  }
+  out += x_label_text(chart.x_label, Frame{f.left, f.right, f.top, f.bottom}, height);
+  if (bars.empty()) return out + no_data(f) + "</svg>\n";
+
+  const std::size_t label_chars = max_chars(gutter - 16);
+  const double zero = xa.to_pixel(std::clamp(0.0, xa.lo, xa.hi));
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const auto& b = bars[i];
+    const double row_top = f.top + chart.row_height * static_cast<double>(i);
+    const double mid = row_top + chart.row_height / 2.0;
+    const std::string value_text = std::isfinite(b.value) ? fmt::format("{:.3f}", b.value) : "-";
+    out += fmt::format("<g class=\"ranked-bar\" data-label=\"{}\" data-value=\"{}\"><title>{}: {}</title>", escape(b.label),
+                       std::isfinite(b.value) ? fmt::format("{}", b.value) : std::string("-"), escape(b.label), value_text);
+    out += fmt::format("<text class=\"bar-label\" x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1f2328\">{}</text>",
+                       num(gutter - 8), num(mid + 4), escape(truncate_label(b.label, label_chars)));
+    double end = zero;
+    if (std::isfinite(b.value)) {
+      const double x = xa.to_pixel(b.value);
+      end = std::max(x, zero);
+      out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>", num(std::min(x, zero)),
+                         num(row_top + 4), num(std::max(1.0, std::abs(x - zero))), num(chart.row_height - 8.0),
+                         series_colour(0));
+    }
+    out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#1f2328\">{}</text></g>\n", num(end + 4),
+                       num(mid + 4), value_text);
   }
   return out + "</svg>\n";
 }

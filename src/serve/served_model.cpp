@@ -56,7 +56,9 @@ ServedModel::ServedModel(std::string model_id, std::string version, const std::f
   // of well under one. The setting is process-wide, which is what a server wants.
   Eigen::setNbThreads(1);
   bundle_.recommender->set_threads(1);
-  popularity_ = std::make_shared<RankedList>(sorted(bundle_.popularity, true));
+  // Scaled to [0, 1] (the top item 1) as offline recommend and batch recommend
+  // report it: a fallback answer beside a model's 0-1 scores never shows raw counts.
+  popularity_ = std::make_shared<RankedList>(sorted(bundle_.popularity_scores(), true));
   if (bundle_.feature_builder) item_category_ = bundle_.feature_builder->item_category_codes(bundle_.features.items);
   const bool large = bundle_.items.size() >= options_.ann_min_items;
   const bool want_index = options_.ann == AnnMode::on || (options_.ann == AnnMode::automatic && large);

@@ -86,4 +86,29 @@ inline bool fetches_external(const std::string& html) {
          html.find("https://") != std::string::npos;
 }
 
+// escape() undone: the text as the reader sees it.
+inline std::string unescaped(std::string text) {
+  for (const auto& [entity, plain] : std::vector<std::pair<std::string, std::string>>{
+           {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}})
+    for (auto at = text.find(entity); at != std::string::npos; at = text.find(entity, at + plain.size()))
+      text.replace(at, entity.size(), plain);
+  return text;
+}
+
+// The legend of an SVG chart: each entry's series name, the text shown (cut
+// short when too long) and the text's position.
+struct LegendItem {
+  std::string name, shown;
+  double x = 0, y = 0;
+};
+
+inline std::vector<LegendItem> legend_items(const std::string& svg) {
+  std::vector<LegendItem> out;
+  static const std::regex entry(
+      R"re(<g class="legend-entry" data-legend="([^"]*)"><title>[^<]*</title><rect x="[^"]+" y="[^"]+"[^>]*/><text x="([^"]+)" y="([^"]+)"[^>]*>([^<]*)</text></g>)re");
+  for (std::sregex_iterator it(svg.begin(), svg.end(), entry), end; it != end; ++it)
+    out.push_back({(*it)[1], (*it)[4], std::stod((*it)[2]), std::stod((*it)[3])});
+  return out;
+}
+
 }  // namespace hybridrec::testing

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <regex>
 #include <fmt/format.h>
 
 #include "core/atomic_file.h"
@@ -162,6 +163,14 @@ TEST(RunReport, CompareOverlaysBothRunsCurvesAndTables) {
   EXPECT_DOUBLE_EQ(values[1], popularity.result["metrics"]["ranking"]["ndcg@10"].get<double>());
   const std::string loss_svg = svgs_in(section_html(html, "loss")).at(0);
   EXPECT_EQ(series_points(loss_svg, hybrid.run.name + " " + hybrid.run.run_id.substr(0, 6) + " training").size(), 2u);
+  // The legend names every line of every run (it used to name the first only).
+  std::vector<std::string> legend;
+  for (const auto& item : legend_items(loss_svg)) legend.push_back(unescaped(item.name));
+  std::vector<std::string> series;
+  std::regex named(R"re(<g class="series" data-series="([^"]*)">)re");
+  for (std::sregex_iterator it(loss_svg.begin(), loss_svg.end(), named), end; it != end; ++it) series.push_back(unescaped((*it)[1]));
+  EXPECT_GE(series.size(), 3u);  // hybrid training + validation, popularity training
+  EXPECT_EQ(legend, series);
   for (const auto& svg : svgs_in(html)) EXPECT_EQ(unbalanced_tags(svg), "");
 }
 
