@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
 #include "core/error.h"
@@ -365,6 +366,26 @@ struct Model {
   }
 };
 
+}  // namespace
+
+struct FeatureBuilder::Fitted {
+  Model model;
+  std::size_t user_dense_dim = 0, user_fields = 0;
+  static std::shared_ptr<const Fitted> from_stats(const json& stats) {
+    auto f = std::make_shared<Fitted>();
+    f->model = Model::from_stats(stats);
+    f->user_dense_dim = stats.at("users").at("dense_names").size();
+    f->user_fields = stats.at("users").at("categorical_cardinality").size();
+    return f;
+  }
+};
+
+std::shared_ptr<const FeatureBuilder::Fitted> FeatureBuilder::fitted() const {
+  return fitted_ ? fitted_ : Fitted::from_stats(stats_);
+}
+
+namespace {
+
 // Sharded (users disjoint across shards): per-user values are zero / -1 / min()
 // outside their shard, so element-wise sums and extremes give the global values.
 void sum_doubles(ShardCollectives& shards, std::initializer_list<std::vector<double>*> vectors) {
@@ -394,7 +415,11 @@ void reduce_behaviour(ShardCollectives& shards, Behaviour& b) {
 }
 
 // Aggregates split.train (nothing after split.train_end_time) per user and item.
-Behaviour aggregate(const Dataset& ds, const Split& split, const Model& m, ShardCollectives* shards) {
+// With `per_user`, also keeps what serving needs to fold new events into a user's
+// behaviour (TrainingBehaviour): the distinct days and touched categories behind
+// activity_days and favourite, and the per-item category and price percentile.
+Behaviour aggregate(const Dataset& ds, const Split& split, const Model& m, ShardCollectives* shards,
+                    TrainingBehaviour* per_user = nullptr) {
   const std::size_t nu = ds.num_users(), ni = ds.num_items();
   Behaviour b;
   b.purchases.assign(nu, 0);
@@ -479,15 +504,32 @@ Behaviour aggregate(const Dataset& ds, const Split& split, const Model& m, Shard
   const std::size_t ncat = m.category_spec() ? m.category_spec()->vocabulary.size() : 0;
   std::vector<double> cat_weight(ncat, 0);
   std::vector<int> touched;
+  // per_user's CSR rows: users before next_open are closed (their ranges end).
+  std::uint32_t next_open = 0;
+  auto close_users_before = [&](std::size_t end) {
+    if (!per_user) return;
+    for (; next_open < end; ++next_open) {
+      per_user->day_offsets.push_back(static_cast<std::uint32_t>(per_user->days.size()));
+      per_user->category_offsets.push_back(static_cast<std::uint32_t>(per_user->categories.size()));
+    }
+  };
+  if (per_user) {
+    per_user->day_offsets.assign(1, 0);
+    per_user->category_offsets.assign(1, 0);
+  }
   for (std::size_t s = 0; s < rows.size();) {
     const auto u = ds.interactions[rows[s]].user;
+    close_users_before(u);
     std::size_t e = s;
     std::int64_t prev_day = std::numeric_limits<std::int64_t>::min();
     double days = 0;
     for (; e < rows.size() && ds.interactions[rows[e]].user == u; ++e) {
       const Interaction& x = ds.interactions[rows[e]];
       std::int64_t day = x.timestamp >= 0 ? x.timestamp / 86400 : (x.timestamp - 86399) / 86400;
-      if (day != prev_day) ++days;  // rows are in time order within the user
+      if (day != prev_day) {  // rows are in time order within the user
+        ++days;
+        if (per_user) per_user->days.push_back(day);
+      }
       prev_day = day;
       int c = item_category[x.item];
       if (c >= 0) {
@@ -500,9 +542,27 @@ Behaviour aggregate(const Dataset& ds, const Split& split, const Model& m, Shard
     for (int c : touched)
       if (best < 0 || cat_weight[c] > cat_weight[best] || (cat_weight[c] == cat_weight[best] && c < best)) best = c;
     b.favourite[u] = best;
+    if (per_user) {
+      std::sort(touched.begin(), touched.end());
+      touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+      for (int c : touched) {
+        per_user->categories.push_back(c);
+        per_user->category_weights.push_back(cat_weight[c]);
+      }
+    }
+    close_users_before(static_cast<std::size_t>(u) + 1);
     for (int c : touched) cat_weight[c] = 0;
     touched.clear();
     s = e;
+  }
+  close_users_before(nu);
+  if (per_user) {
+    per_user->purchases = b.purchases;
+    per_user->price_point_sum = b.price_point_sum;
+    per_user->price_point_count = b.price_point_count;
+    per_user->last_time = b.last_time;
+    per_user->item_category.assign(item_category.begin(), item_category.end());
+    per_user->item_price_percentile = item_percentile;
   }
   if (shards) reduce_behaviour(*shards, b);
   return b;
@@ -739,6 +799,7 @@ FeatureBuilder FeatureBuilder::fit(const Dataset& ds, const Split& split, const 
   describe_side(s["items"], m.item_attrs, false);
   FeatureBuilder fb;
   fb.stats_ = std::move(s);
+  fb.fitted_ = Fitted::from_stats(fb.stats_);
   return fb;
 }
 
@@ -826,8 +887,8 @@ void encode_new_user(const Model& m, const RawAttributes& attributes, const User
 
 void FeatureBuilder::user_from_attributes(const RawAttributes& attributes, float* dense_out,
                                           std::int32_t* categorical_out, CategoricalBags* bags_out) const {
-  encode_new_user(Model::from_stats(stats_), attributes, UserBehaviour{}, user_categorical_cardinality().size(),
-                  dense_out, categorical_out, bags_out);
+  const auto f = fitted();
+  encode_new_user(f->model, attributes, UserBehaviour{}, f->user_fields, dense_out, categorical_out, bags_out);
 }
 
 void FeatureBuilder::item_from_attributes(const RawAttributes& attributes, float* dense_out,
@@ -845,30 +906,111 @@ void FeatureBuilder::item_from_attributes(const RawAttributes& attributes, float
   encode_item_behaviour(m, v, dense);
 }
 
+namespace {
+// One user's behaviour as aggregate() computes it over the combined rows: the
+// training aggregates of `user` (when given) plus the `online` events. Purchases by
+// the fitted source, the price point over priced items, the latest event, distinct
+// active days, and the event-weighted favourite category among the touched ones
+// (ties -> lower code). `item_percentile` may be empty (no prices known).
+UserBehaviour combined_behaviour(const Model& m, const TrainingBehaviour* training, std::optional<std::uint32_t> user,
+                                 std::span<const HistoryEvent> online, std::span<const std::int32_t> item_category,
+                                 std::span<const double> item_percentile) {
+  const bool every_interaction = m.users_b["total_purchases"].value("source", "purchase") != "purchase";
+  const std::size_t ncat = m.category_spec() ? m.category_spec()->vocabulary.size() : 0;
+  UserBehaviour v;
+  double price_sum = 0;
+  std::uint32_t price_count = 0;
+  std::span<const std::int64_t> training_days;
+  // Category weights, touched categories in a small list (no per-request vector of ncat).
+  std::vector<std::pair<std::int32_t, double>> weights;
+  if (training && user) {
+    const std::uint32_t u = *user;
+    v.purchases = training->purchases[u];
+    price_sum = training->price_point_sum[u];
+    price_count = training->price_point_count[u];
+    v.last = training->last_time[u];
+    training_days = std::span<const std::int64_t>(training->days).subspan(
+        training->day_offsets[u], training->day_offsets[u + 1] - training->day_offsets[u]);
+    for (auto k = training->category_offsets[u]; k < training->category_offsets[u + 1]; ++k)
+      weights.emplace_back(training->categories[k], training->category_weights[k]);
+  }
+  std::int64_t online_days[64];
+  std::vector<std::int64_t> more_days;
+  std::size_t n_online_days = 0;
+  for (const auto& e : online) {
+    if (every_interaction || e.event == Event::Purchase) v.purchases += 1;
+    v.last = std::max(v.last, e.timestamp);
+    const std::int64_t day = e.timestamp >= 0 ? e.timestamp / 86400 : (e.timestamp - 86399) / 86400;
+    if (n_online_days < std::size(online_days)) online_days[n_online_days++] = day;
+    else more_days.push_back(day);
+    if (e.item < item_percentile.size() && !std::isnan(item_percentile[e.item])) {
+      price_sum += item_percentile[e.item];
+      price_count += 1;
+    }
+    const std::int32_t c = e.item < item_category.size() ? item_category[e.item] : -1;
+    if (c < 0 || static_cast<std::size_t>(c) >= ncat) continue;
+    const double w = event_weight(m.config, e.event);
+    auto it = std::find_if(weights.begin(), weights.end(), [&](const auto& p) { return p.first == c; });
+    if (it == weights.end()) weights.emplace_back(c, w);
+    else it->second += w;
+  }
+  if (price_count > 0) v.price_point = price_sum / price_count;
+  // Distinct days of the combined history: the training ones plus online days not among them.
+  more_days.insert(more_days.end(), online_days, online_days + n_online_days);
+  std::sort(more_days.begin(), more_days.end());
+  more_days.erase(std::unique(more_days.begin(), more_days.end()), more_days.end());
+  v.days = static_cast<double>(training_days.size());
+  for (auto d : more_days)
+    if (!std::binary_search(training_days.begin(), training_days.end(), d)) v.days += 1;
+  double best = 0;
+  for (const auto& [c, w] : weights)
+    if (v.favourite < 0 || w > best || (w == best && c < v.favourite)) {
+      v.favourite = c;
+      best = w;
+    }
+  return v;
+}
+}  // namespace
+
 void FeatureBuilder::user_from_history(const RawAttributes& attributes, std::span<const HistoryEvent> history,
                                        std::span<const std::int32_t> item_category, float* dense_out,
                                        std::int32_t* categorical_out, CategoricalBags* bags_out) const {
-  const Model m = Model::from_stats(stats_);
-  // The aggregation of aggregate() for one user: purchases by the fitted source,
-  // the event-weighted favourite category (ties -> lower code), distinct active
-  // days, the latest event.
-  const bool every_interaction = m.users_b["total_purchases"].value("source", "purchase") != "purchase";
-  const std::size_t ncat = m.category_spec() ? m.category_spec()->vocabulary.size() : 0;
-  std::vector<double> cat_weight(ncat, 0.0);
-  std::vector<std::int64_t> days;
-  UserBehaviour v;
-  for (const auto& e : history) {
-    if (every_interaction || e.event == Event::Purchase) v.purchases += 1;
-    v.last = std::max(v.last, e.timestamp);
-    days.push_back(e.timestamp >= 0 ? e.timestamp / 86400 : (e.timestamp - 86399) / 86400);
-    const std::int32_t c = e.item < item_category.size() ? item_category[e.item] : -1;
-    if (c >= 0 && static_cast<std::size_t>(c) < ncat) cat_weight[c] += event_weight(m.config, e.event);
-  }
-  std::sort(days.begin(), days.end());
-  v.days = static_cast<double>(std::unique(days.begin(), days.end()) - days.begin());
-  for (std::size_t c = 0; c < ncat; ++c)
-    if (cat_weight[c] > 0 && (v.favourite < 0 || cat_weight[c] > cat_weight[v.favourite])) v.favourite = static_cast<int>(c);
-  encode_new_user(m, attributes, v, user_categorical_cardinality().size(), dense_out, categorical_out, bags_out);
+  const auto f = fitted();
+  const UserBehaviour v = combined_behaviour(f->model, nullptr, std::nullopt, history, item_category, {});
+  encode_new_user(f->model, attributes, v, f->user_fields, dense_out, categorical_out, bags_out);
+}
+
+void FeatureBuilder::user_from_history(const RawAttributes& attributes, std::span<const HistoryEvent> history,
+                                       const TrainingBehaviour& training, float* dense_out,
+                                       std::int32_t* categorical_out, CategoricalBags* bags_out) const {
+  const auto f = fitted();
+  const UserBehaviour v = combined_behaviour(f->model, nullptr, std::nullopt, history, training.item_category,
+                                             training.item_price_percentile);
+  encode_new_user(f->model, attributes, v, f->user_fields, dense_out, categorical_out, bags_out);
+}
+
+TrainingBehaviour FeatureBuilder::training_behaviour(const Dataset& dataset, const Split& split) const {
+  TrainingBehaviour out;
+  aggregate(dataset, split, Model::from_stats(stats_), nullptr, &out);
+  return out;
+}
+
+void FeatureBuilder::fold_in_user_behaviour(const TrainingBehaviour& training, std::uint32_t user,
+                                            std::span<const HistoryEvent> online, float* dense_row,
+                                            std::int32_t* categorical_row) const {
+  if (user >= training.num_users())
+    throw Error("fold-in: user index " + std::to_string(user) + " outside the training behaviour (" +
+                std::to_string(training.num_users()) + " users)");
+  const auto f = fitted();
+  const Model& m = f->model;
+  const UserBehaviour v = combined_behaviour(m, &training, user, online, training.item_category,
+                                             training.item_price_percentile);
+  // The behaviour columns close both blocks (see the layout at the top of this file).
+  const bool favourite = m.users_b.contains("favourite_category");
+  const std::size_t behaviour_dense = 3 + (m.users_b.contains("avg_price_point") ? 1 : 0);
+  float* dense = dense_row + (f->user_dense_dim - behaviour_dense);
+  std::int32_t* cat = categorical_row + (f->user_fields - (favourite ? 1 : 0));
+  encode_user_behaviour(m, v, dense, cat);
 }
 
 std::vector<std::int32_t> FeatureBuilder::item_category_codes(const EntityFeatures& items) const {
@@ -912,6 +1054,7 @@ FeatureBuilder FeatureBuilder::from_json(const nlohmann::json& stats) {
   }
   FeatureBuilder fb;
   fb.stats_ = stats;
+  fb.fitted_ = Fitted::from_stats(fb.stats_);
   return fb;
 }
 

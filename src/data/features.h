@@ -4,6 +4,7 @@
 // feature_stats.json and the same transform is applied at serving time.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -86,6 +87,31 @@ struct HistoryEvent {
   std::int64_t timestamp = 0;  // unix seconds
 };
 
+// What serving needs to recompute a trained user's behaviour features after new
+// events (fold-in, issue #19): each user's training-period aggregates before
+// normalisation, exactly as FeatureBuilder::fit/transform aggregate them, and
+// each item's category code and price percentile as that aggregation reads them
+// (an item's first listed category, which item_category_codes cannot recover from
+// the feature table). Made by FeatureBuilder::training_behaviour; saved with the
+// model as user_behaviour.safetensors (train/training_behaviour_file.h).
+struct TrainingBehaviour {
+  // Per user.
+  std::vector<double> purchases, price_point_sum;
+  std::vector<std::uint32_t> price_point_count;
+  std::vector<std::int64_t> last_time;          // INT64_MIN: no training event
+  std::vector<std::uint32_t> day_offsets;       // [users + 1] into days
+  std::vector<std::int64_t> days;               // each user's distinct active days (unix days), ascending
+  std::vector<std::uint32_t> category_offsets;  // [users + 1] into categories and category_weights
+  std::vector<std::int32_t> categories;         // the categories a user's events touched, ascending code
+  std::vector<double> category_weights;         // their event-weighted totals
+  // Per item.
+  std::vector<std::int32_t> item_category;      // fitted vocabulary code, -1: none
+  std::vector<double> item_price_percentile;    // NaN: no price
+
+  std::size_t num_users() const { return purchases.size(); }
+  std::size_t num_items() const { return item_category.size(); }
+};
+
 // Serving: the codes of a new entity's bag fields, [field] (empty for a single-valued
 // field, whose code is in the categorical row).
 using CategoricalBags = std::vector<std::vector<std::int32_t>>;
@@ -121,6 +147,26 @@ class FeatureBuilder {
   void user_from_history(const RawAttributes& attributes, std::span<const HistoryEvent> history,
                          std::span<const std::int32_t> item_category, float* dense_out,
                          std::int32_t* categorical_out, CategoricalBags* bags_out = nullptr) const;
+  // The same with the items' categories and price percentiles of the training
+  // behaviour (the average price point then follows the history too).
+  void user_from_history(const RawAttributes& attributes, std::span<const HistoryEvent> history,
+                         const TrainingBehaviour& training, float* dense_out, std::int32_t* categorical_out,
+                         CategoricalBags* bags_out = nullptr) const;
+
+  // The training-period aggregates serving folds new events into, from the rows
+  // fit/transform read (split.train up to the fitted cut). One process's data:
+  // a user shard of a sharded run has only its own users' rows.
+  TrainingBehaviour training_behaviour(const Dataset& dataset, const Split& split) const;
+  // Serving fold-in for a user of the training data: overwrites the behaviour
+  // columns of the user's feature row (`dense_row`: user_dense_dim() values,
+  // `categorical_row`: one code per user categorical field; the attribute columns
+  // are left as they are) with the behaviour of their training rows plus `online`,
+  // exactly as transform() computes it for the combined history. Online events after
+  // the cut count like any other (their recency is that of an event at the cut).
+  void fold_in_user_behaviour(const TrainingBehaviour& training, std::uint32_t user,
+                              std::span<const HistoryEvent> online, float* dense_row,
+                              std::int32_t* categorical_row) const;
+
   // Each item's code in the fitted category vocabulary (-1: none), read from the
   // item feature table (one-hot "<column>=<value>" or the embedded code); an item
   // of several categories takes its first in vocabulary order.
@@ -139,7 +185,13 @@ class FeatureBuilder {
   std::vector<bool> item_bag_fields() const;
 
  private:
+  // stats_ parsed once (vocabularies, normalisers): serving's per-request paths
+  // (new users, fold-in) must not re-read the JSON. Set by fit and from_json.
+  struct Fitted;
+  std::shared_ptr<const Fitted> fitted() const;
+
   nlohmann::json stats_;  // everything the transform needs, exactly what is saved
+  std::shared_ptr<const Fitted> fitted_;
 };
 
 }  // namespace hybridrec

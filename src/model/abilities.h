@@ -65,12 +65,28 @@ struct HistoryEntry {
 // weight, as the training matrix keeps a pair's strongest event. ease and itemknn
 // score the history vector directly (X_u B, X_u W); ials solves the user's factor
 // by the exact ALS user step with the item factors fixed. Families without it
-// (the networks, mf, baselines) are routed to their content path or popularity.
+// (the networks, mf, baselines) are routed to FeatureFoldIn, their content path or
+// popularity.
 class HistoryFoldIn {
  public:
   virtual ~HistoryFoldIn() = default;
   virtual void score_folded_in(std::optional<std::uint32_t> trained_user, std::span<const HistoryEntry> online,
                                float* out_all_items) const = 0;
+};
+
+// Behaviour fold-in (the networks with a content branch: hybrid): every item scored
+// for a user of the training data with their id embedding kept and their feature
+// row replaced - serving recomputes the behaviour columns (purchases, favourite
+// category, recency, frequency) from the training plus online history
+// (FeatureBuilder::fold_in_user_behaviour). The user's own saved row gives
+// score_all's scores. Item interactions reach the model only through those
+// features: the id embedding does not move.
+class FeatureFoldIn {
+ public:
+  virtual ~FeatureFoldIn() = default;
+  virtual void score_with_user_features(std::uint32_t user, const float* user_dense,
+                                        const std::int32_t* user_categorical, float* out_all_items,
+                                        const CategoricalBags* user_bags = nullptr) const = 0;
 };
 
 // Trained step by step by train/Trainer (checkpoints, resume, MPI data

@@ -61,6 +61,8 @@ class FusionNetwork final : public Network {
   bool serves_cold_users() const override { return hybrid_; }
   void score_new_user(const float* user_dense, const std::int32_t* user_categorical, float* out_all_items,
                       const CategoricalBags* user_bags = nullptr) const override;
+  void score_user_with_features(std::uint32_t user, const float* user_dense, const std::int32_t* user_categorical,
+                                float* out_all_items, const CategoricalBags* user_bags = nullptr) const override;
 
   RowMatrix first_layer_item_parts() const override;
   std::vector<float> first_layer_user_part(std::uint32_t user) const override;
@@ -169,9 +171,15 @@ class FusionNetwork final : public Network {
   void to_working_rows(int side, std::vector<std::uint32_t>& rows) const;
   std::uint32_t route(int side, std::uint32_t id) const;
   std::shared_ptr<const ItemCache> item_cache() const;
+  // Every item scored for one user from id-table row `embedding_row` and a given
+  // feature row (score_new_user: the unknown row; score_user_with_features: the user's).
+  void score_from_features(std::uint32_t embedding_row, const float* user_dense, const std::int32_t* user_categorical,
+                           float* out_all_items, const CategoricalBags* user_bags, const char* caller) const;
   // Rest of the MLP after layer 1 for `count` items whose layer-1 pre-activation
   // is item_part rows + user_part; sigmoid scores into out. With the GMF branch,
   // user_gmf is the user's GMF query and item_gmf the items' GMF rows.
+  // Sizes b's hidden layers and logits for one score_all block of items (nothing else).
+  void reserve_scoring_block(Buffers& b) const;
   void score_block(const float* user_part, const float* item_part, const float* user_gmf, const float* item_gmf,
                    std::size_t count, Buffers& b, float* out) const;
   // user_gmf: one gmf_user_queries row per user (no rows without the GMF branch).

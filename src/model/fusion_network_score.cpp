@@ -96,6 +96,18 @@ std::shared_ptr<const FusionNetwork::ItemCache> FusionNetwork::item_cache() cons
   return cache_;
 }
 
+void FusionNetwork::reserve_scoring_block(Buffers& b) const {
+  // Exactly this network's layer widths: a thread's buffers may last served another network.
+  const std::size_t L = config_.hidden_layers.size();
+  if (b.hidden.size() < L) b.hidden.resize(L);
+  for (std::size_t k = 0; k < L; ++k) {
+    const auto cols = static_cast<Eigen::Index>(config_.hidden_layers[k]);
+    if (b.hidden[k].rows() < static_cast<Eigen::Index>(kItemBlock) || b.hidden[k].cols() != cols)
+      b.hidden[k].resize(static_cast<Eigen::Index>(kItemBlock), cols);
+  }
+  if (b.logit.size() < kItemBlock) b.logit.resize(kItemBlock);
+}
+
 void FusionNetwork::score_block(const float* user_part, const float* item_part, const float* user_gmf,
                                 const float* item_gmf, std::size_t count, Buffers& b, float* out) const {
   const std::size_t L = config_.hidden_layers.size();
@@ -160,8 +172,10 @@ void FusionNetwork::score_users_from_x0(const RowMat& user_x0, const RowMat& use
 #pragma omp parallel num_threads(threads)
   {
     omp_set_num_threads(1);
-    Buffers b;  // per thread, one block of items
-    reserve(b, kItemBlock, false);
+    // One block of items per thread, kept between calls: allocating (and the kernel
+    // zero-filling) these ~0.5 MB afresh cost every request tens of microseconds.
+    thread_local Buffers b;
+    reserve_scoring_block(b);
 #pragma omp for schedule(static)
     for (std::ptrdiff_t task = 0; task < tasks; ++task) {
       const std::size_t u = static_cast<std::size_t>(task) / blocks, block = static_cast<std::size_t>(task) % blocks;
@@ -198,13 +212,30 @@ void FusionNetwork::score_all(std::span<const std::uint32_t> users, float* out) 
 void FusionNetwork::score_new_user(const float* user_dense, const std::int32_t* user_categorical,
                                    float* out_all_items, const CategoricalBags* user_bags) const {
   if (!hybrid_) throw Error("score_new_user: the ncf model has no content branch (use the popularity fallback)");
+  score_from_features(static_cast<std::uint32_t>(num_entities_[0]), user_dense, user_categorical, out_all_items,
+                      user_bags, "score_new_user");
+}
+
+void FusionNetwork::score_user_with_features(std::uint32_t user, const float* user_dense,
+                                             const std::int32_t* user_categorical, float* out_all_items,
+                                             const CategoricalBags* user_bags) const {
+  if (!hybrid_) throw Error("score_user_with_features: the ncf model has no content branch (no features to fold in)");
+  require_full_tables("score_user_with_features");
+  if (user >= num_entities_[0])
+    throw Error("user index " + std::to_string(user) + " out of range (" + std::to_string(num_entities_[0]) + " users)");
+  score_from_features(route(0, user), user_dense, user_categorical, out_all_items, user_bags,
+                      "score_user_with_features");
+}
+
+void FusionNetwork::score_from_features(std::uint32_t embedding_row, const float* user_dense,
+                                        const std::int32_t* user_categorical, float* out_all_items,
+                                        const CategoricalBags* user_bags, const char* caller) const {
   const ContentSide& c = content_[0];
   const std::size_t fields = c.field_embeddings.size(), F = feature_dim_;
   Buffers b;
   reserve(b, 1, false);
   b.x0.row(0).setZero();
-  const std::uint32_t unknown = static_cast<std::uint32_t>(num_entities_[0]);
-  embed(0, &unknown, 0, 1, b);
+  embed(0, &embedding_row, 0, 1, b);
   float* in = b.content_in[0].row(0).data();
   std::copy(user_dense, user_dense + c.dense_dim, in);
   for (std::size_t j = 0; j < fields; ++j) {
@@ -214,13 +245,13 @@ void FusionNetwork::score_new_user(const float* user_dense, const std::int32_t* 
     const std::size_t count = bag ? (*user_bags)[j].size() : 1;
     for (std::size_t k = 0; k < count; ++k)
       if (codes[k] < 0 || codes[k] >= c.cardinality[j])
-        throw Error("score_new_user: categorical field " + std::to_string(j) + " code " + std::to_string(codes[k]) +
-                    " outside [0, " + std::to_string(c.cardinality[j]) + ")");
+        throw Error(std::string(caller) + ": categorical field " + std::to_string(j) + " code " +
+                    std::to_string(codes[k]) + " outside [0, " + std::to_string(c.cardinality[j]) + ")");
     const float* table = params_[static_cast<std::size_t>(c.field_embeddings[j])].value.data();
     mean_pool_rows(table, codes, count, F, in + c.dense_dim + j * F);
   }
   content_forward(0, 0, 1, b);
-  score_users_from_x0(b.x0.topRows(1), gmf_user_queries(&unknown, 1), out_all_items);
+  score_users_from_x0(b.x0.topRows(1), gmf_user_queries(&embedding_row, 1), out_all_items);
 }
 
 // The split first layer exposed for serving's candidate stage (src/serve/candidate_index.h):

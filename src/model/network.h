@@ -120,6 +120,12 @@ class Network {
   // without it a bag field uses its one code in user_categorical.
   virtual void score_new_user(const float* user_dense, const std::int32_t* user_categorical, float* out_all_items,
                               const CategoricalBags* user_bags = nullptr) const = 0;
+  // Hybrid serving's behaviour fold-in: a user of the id map scored from a given
+  // feature row (their id embedding, routed as in score_all, kept). With the
+  // user's own saved row it gives score_all's scores.
+  virtual void score_user_with_features(std::uint32_t user, const float* user_dense,
+                                        const std::int32_t* user_categorical, float* out_all_items,
+                                        const CategoricalBags* user_bags = nullptr) const = 0;
 
   // Serving's candidate stage (src/serve): the two halves of the split first
   // layer. Item parts are W1 applied to each item's half of x0, [items, h1] (the

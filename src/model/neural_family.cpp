@@ -102,6 +102,14 @@ const ContentScoring* NeuralRecommender::content_scoring() const {
   return content_branch() ? this : nullptr;
 }
 
+const FeatureFoldIn* NeuralRecommender::feature_fold_in() const { return content_branch() ? this : nullptr; }
+
+void NeuralRecommender::score_with_user_features(std::uint32_t user, const float* user_dense,
+                                                 const std::int32_t* user_categorical, float* out_all_items,
+                                                 const CategoricalBags* user_bags) const {
+  network().score_user_with_features(user, user_dense, user_categorical, out_all_items, user_bags);
+}
+
 void NeuralRecommender::set_threads(int threads) {
   if (network_) network_->set_threads(threads);
 }

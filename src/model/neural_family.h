@@ -9,7 +9,8 @@
 //
 // Abilities: ItemVectors (id item embeddings for MMR; the item parts of the split
 // first layer and the linearised user query for the candidate stage) and, for
-// hybrid, ContentScoring (a new user scored from attributes alone).
+// hybrid, ContentScoring (a new user scored from attributes alone) and
+// FeatureFoldIn (a trained user scored with recomputed behaviour features).
 // Users without training history that this family cannot rank (ncf) are routed
 // to popularity by model/routing.h, not here.
 #include <cstdint>
@@ -27,7 +28,11 @@
 
 namespace hybridrec {
 
-class NeuralRecommender final : public Recommender, public SgdTrainable, public ContentScoring, public ItemVectors {
+class NeuralRecommender final : public Recommender,
+                                public SgdTrainable,
+                                public ContentScoring,
+                                public FeatureFoldIn,
+                                public ItemVectors {
  public:
   // family: the table's name (ncf, hybrid, neumf); layout: the network layout
   // (ModelConfig::type: "hybrid" with content branches, "ncf" without), given by
@@ -50,6 +55,8 @@ class NeuralRecommender final : public Recommender, public SgdTrainable, public 
   void load(const std::filesystem::path& dir, const LoadContext& context) override;
 
   const ContentScoring* content_scoring() const override;
+  // hybrid only: ncf and neumf have no features to fold a history into.
+  const FeatureFoldIn* feature_fold_in() const override;
   const ItemVectors* item_vectors() const override { return this; }
   SgdTrainable* sgd_trainable() override { return this; }
   void set_threads(int threads) override;
@@ -62,6 +69,10 @@ class NeuralRecommender final : public Recommender, public SgdTrainable, public 
   // ContentScoring
   void score_new_user(const float* user_dense, const std::int32_t* user_categorical, float* out_all_items,
                       const CategoricalBags* user_bags = nullptr) const override;
+
+  // FeatureFoldIn
+  void score_with_user_features(std::uint32_t user, const float* user_dense, const std::int32_t* user_categorical,
+                                float* out_all_items, const CategoricalBags* user_bags = nullptr) const override;
 
   // ItemVectors
   RowMatrix item_embeddings() const override;

@@ -55,6 +55,7 @@ class ContentScoring;
 class ItemVectors;
 class ItemSimilarity;
 class HistoryFoldIn;
+class FeatureFoldIn;
 class SgdTrainable;
 
 class Recommender {
@@ -89,6 +90,7 @@ class Recommender {
   virtual const ItemVectors* item_vectors() const { return nullptr; }
   virtual const ItemSimilarity* item_similarity() const { return nullptr; }
   virtual const HistoryFoldIn* history_fold_in() const { return nullptr; }
+  virtual const FeatureFoldIn* feature_fold_in() const { return nullptr; }
   virtual SgdTrainable* sgd_trainable() { return nullptr; }
   // Threads for scoring (serving sets 1: request threads are the parallelism).
   virtual void set_threads(int threads) {}

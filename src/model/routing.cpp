@@ -11,6 +11,7 @@ Route route_user(const Recommender& model, const std::string& cold_user_path, co
     const bool trained = user.known && user.has_history;
     if (trained || user.online_events >= std::max<std::size_t>(user.fold_in_min_events, 1)) {
       if (model.history_fold_in()) return Route::fold_in;
+      if (user.known && user.training_behaviour && model.feature_fold_in()) return Route::fold_in;
       if (!trained && model.content_scoring()) return Route::content;
     }
   }

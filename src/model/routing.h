@@ -13,12 +13,15 @@
 // popularity; "content" and "auto" (not decided yet) keep the model's cold path.
 //
 // With an online history (serving, issue #19) - events the model was not trained on:
-//   known, with training history         -> fold-in (HistoryFoldIn) when the family
-//                                           has it, else the model
-//   without training history, with at    -> fold-in when the family has it, else the
-//   least fold_in_min_events events         content path with behaviour features
-//                                           from the history (ContentScoring), else
-//                                           the rules above
+//   known, with training history         -> fold-in: HistoryFoldIn when the family
+//                                           has it, else FeatureFoldIn (behaviour
+//                                           features recomputed, id embedding kept)
+//                                           when the model saved its users' training
+//                                           behaviour; else the model
+//   without training history, with at    -> fold-in as above (FeatureFoldIn for a
+//   least fold_in_min_events events         known user only), else the content path
+//                                           with behaviour features from the history
+//                                           (ContentScoring), else the rules above
 // A family's own fold-in and content path beat popularity whatever
 // model.cold_user_path says: that setting was chosen for users with no behaviour at all.
 #include <string>
@@ -35,6 +38,9 @@ struct UserFacts {
   bool has_attributes = false;   // (unknown users) attributes to score from
   std::size_t online_events = 0;       // events since training (serving's online history)
   std::size_t fold_in_min_events = 1;  // a user without training history needs this many
+  // The model's users' training behaviour is at hand (ModelBundle::training_behaviour),
+  // so FeatureFoldIn can recompute a known user's behaviour features.
+  bool training_behaviour = false;
 };
 
 Route route_user(const Recommender& model, const std::string& cold_user_path, const UserFacts& user);

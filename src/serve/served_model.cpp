@@ -21,6 +21,8 @@ AnnMode parse_ann_mode(const std::string& text) {
 
 namespace {
 
+constexpr std::size_t kKeepAll = static_cast<std::size_t>(-1);
+
 bool better(const ScoredItem& a, const ScoredItem& b) { return a.score > b.score || (a.score == b.score && a.item < b.item); }
 
 // Walks a best-first list, skipping excluded items and items outside the category,
@@ -58,8 +60,12 @@ ServedModel::ServedModel(std::string model_id, std::string version, const std::f
   bundle_.recommender->set_threads(1);
   // Scaled to [0, 1] (the top item 1) as offline recommend and batch recommend
   // report it: a fallback answer beside a model's 0-1 scores never shows raw counts.
-  popularity_ = std::make_shared<RankedList>(sorted(bundle_.popularity_scores(), true));
-  if (bundle_.feature_builder) item_category_ = bundle_.feature_builder->item_category_codes(bundle_.features.items);
+  popularity_ = std::make_shared<RankedList>(sorted(bundle_.popularity_scores(), kKeepAll));
+  if (bundle_.feature_builder && !bundle_.training_behaviour)
+    item_category_ = bundle_.feature_builder->item_category_codes(bundle_.features.items);
+  feature_fold_in_ = bundle_.recommender->feature_fold_in() && bundle_.feature_builder && bundle_.training_behaviour &&
+                     bundle_.features.users.size() == bundle_.users.size() &&
+                     bundle_.training_behaviour->num_users() == bundle_.users.size();
   const bool large = bundle_.items.size() >= options_.ann_min_items;
   const bool want_index = options_.ann == AnnMode::on || (options_.ann == AnnMode::automatic && large);
   // The candidate stage needs vectors to search; a family without them is scored exactly.
@@ -75,7 +81,7 @@ bool all_finite(const std::vector<float>& scores) {
 }
 }  // namespace
 
-RankedList ServedModel::sorted(std::vector<float> scores, bool keep_all) const {
+RankedList ServedModel::sorted(std::vector<float> scores, std::size_t keep) const {
   RankedList list;
   // NaN would also break the sort's ordering, so check before sorting.
   if (!all_finite(scores)) {
@@ -84,8 +90,8 @@ RankedList ServedModel::sorted(std::vector<float> scores, bool keep_all) const {
   }
   list.items.resize(scores.size());
   for (std::size_t i = 0; i < scores.size(); ++i) list.items[i] = {static_cast<std::uint32_t>(i), scores[i]};
-  const std::size_t keep = std::max<std::size_t>(options_.kept_per_list, 1);
-  if (!keep_all && list.items.size() > keep) {
+  keep = std::max<std::size_t>(keep, 1);
+  if (list.items.size() > keep) {
     std::partial_sort(list.items.begin(), list.items.begin() + static_cast<std::ptrdiff_t>(keep), list.items.end(), better);
     list.items.resize(keep);
     list.complete = false;
@@ -98,7 +104,7 @@ RankedList ServedModel::sorted(std::vector<float> scores, bool keep_all) const {
 RankedList ServedModel::exact_ranking(std::uint32_t user) const {
   std::vector<float> scores(bundle_.items.size());
   bundle_.recommender->score_all(std::span<const std::uint32_t>(&user, 1), scores.data());
-  return sorted(std::move(scores), true);
+  return sorted(std::move(scores), kKeepAll);
 }
 
 RankedList ServedModel::approximate_ranking(std::uint32_t user) const {
@@ -126,7 +132,7 @@ RankedList ServedModel::approximate_ranking(std::uint32_t user) const {
 }
 
 std::shared_ptr<const RankedList> ServedModel::known_user_ranking(std::uint32_t user, std::uint64_t version,
-                                                                   std::string& stage) const {
+                                                                   std::size_t keep, std::string& stage) const {
   stage = index_ ? "approximate" : "exact";
   if (auto hit = cache_.find(user, version)) return hit;
   std::shared_ptr<RankedList> list;
@@ -135,7 +141,7 @@ std::shared_ptr<const RankedList> ServedModel::known_user_ranking(std::uint32_t 
   } else {
     std::vector<float> scores(bundle_.items.size());
     bundle_.recommender->score_all(std::span<const std::uint32_t>(&user, 1), scores.data());
-    list = std::make_shared<RankedList>(sorted(std::move(scores), false));
+    list = std::make_shared<RankedList>(sorted(std::move(scores), keep));
   }
   list->history_version = version;
   cache_.insert(user, list);
@@ -144,14 +150,46 @@ std::shared_ptr<const RankedList> ServedModel::known_user_ranking(std::uint32_t 
 
 const char* ServedModel::fold_in_kind() const {
   if (bundle_.recommender->history_fold_in()) return "history";
+  if (feature_fold_in_) return "features";
   if (bundle_.recommender->content_scoring() && bundle_.feature_builder) return "content";
   return "none";
+}
+
+std::string ServedModel::fold_in_limits() const {
+  const std::string kind = fold_in_kind();
+  if (kind == "history") return "";
+  if (kind == "features")
+    return "online events change a user's behaviour features (purchases, favourite category, recency, frequency); "
+           "their id embedding stays as trained, so the items themselves reach the model only through those features";
+  if (kind == "content")
+    return "users of the training data keep their trained features (this model has no saved training behaviour: "
+           "trained before fold-in or by sharded training); only new users are folded in, through the content path";
+  return "no content branch and no closed-form user step: online events only exclude items and invalidate "
+         "cached lists; new users are served by popularity";
 }
 
 std::vector<float> ServedModel::fold_in_scores(std::optional<std::uint32_t> user,
                                                std::span<const HistoryEntry> online) const {
   std::vector<float> scores(bundle_.items.size());
   bundle_.recommender->history_fold_in()->score_folded_in(user, online, scores.data());
+  return scores;
+}
+
+std::vector<float> ServedModel::feature_fold_in_scores(std::uint32_t user, std::span<const HistoryEvent> history) const {
+  const EntityFeatures& users = bundle_.features.users;
+  const auto row = static_cast<Eigen::Index>(user);
+  std::vector<float> dense(users.dense.row(row).data(), users.dense.row(row).data() + users.dense_dim());
+  std::vector<std::int32_t> cats(users.num_categorical());
+  CategoricalBags bags(users.num_categorical());
+  for (std::size_t f = 0; f < cats.size(); ++f) {
+    cats[f] = users.categorical[f][user];
+    if (users.is_bag(f))
+      bags[f].assign(users.bag_codes[f].begin() + users.bag_offsets[f][user],
+                     users.bag_codes[f].begin() + users.bag_offsets[f][user + 1]);
+  }
+  bundle_.feature_builder->fold_in_user_behaviour(*bundle_.training_behaviour, user, history, dense.data(), cats.data());
+  std::vector<float> scores(bundle_.items.size());
+  bundle_.recommender->feature_fold_in()->score_with_user_features(user, dense.data(), cats.data(), scores.data(), &bags);
   return scores;
 }
 
@@ -162,6 +200,8 @@ std::vector<float> ServedModel::content_scores(const RawAttributes& attributes, 
   CategoricalBags bags;  // a multi-valued attribute ("genre=a|b") uses every value
   if (history.empty())
     features.user_from_attributes(attributes, dense.data(), cats.data(), &bags);
+  else if (bundle_.training_behaviour)
+    features.user_from_history(attributes, history, *bundle_.training_behaviour, dense.data(), cats.data(), &bags);
   else
     features.user_from_history(attributes, history, item_category_, dense.data(), cats.data(), &bags);
   std::vector<float> scores(bundle_.items.size());
@@ -213,10 +253,13 @@ RecommendAnswer ServedModel::recommend(const RecommendQuery& q) const {
   facts.has_attributes = !index && !q.attributes.empty() && bundle_.feature_builder;
   facts.online_events = online.size();
   facts.fold_in_min_events = options_.fold_in_min_events;
+  facts.training_behaviour = feature_fold_in_;
   Route route = route_user(*bundle_.recommender, bundle_.cold_user_path(), facts);
   const bool content_from_history = route == Route::content && !online.empty() && !facts.has_history;
   if (route == Route::content && !bundle_.feature_builder) route = Route::popularity;
-  answer.served_by = content_from_history ? "content_fold_in" : route_name(route);
+  // Fold-in by recomputed behaviour features (FeatureFoldIn) rather than by the history vector.
+  const bool by_features = route == Route::fold_in && !bundle_.recommender->history_fold_in();
+  answer.served_by = content_from_history ? "content_fold_in" : by_features ? "model_fold_in" : route_name(route);
 
   std::vector<std::uint32_t> exclude_merged;
   std::span<const std::uint32_t> exclude;
@@ -231,6 +274,19 @@ RecommendAnswer ServedModel::recommend(const RecommendQuery& q) const {
     }
   }
 
+  const ItemSimilarityFn similarity = q.diversity > 0 ? catalog_.similarity(bundle_) : ItemSimilarityFn{};
+  const bool diversify = q.diversity > 0 && similarity;
+  // MMR chooses among the best few candidates: enough room to trade relevance for
+  // variety without reaching deep into the tail.
+  const std::size_t want = diversify ? std::min<std::size_t>(std::max<std::size_t>(q.k * 5, 50), 5000) : q.k;
+  // How many best items a scored list holds: all under a category filter (it may
+  // reach deep); with the cache off only what this request takes, since the list is
+  // not kept (a partial sort of a few dozen instead of sorting the catalogue); else
+  // kept_per_list for the later requests the cache serves.
+  const std::size_t keep = category           ? kKeepAll
+                           : !cache_.enabled() ? want + exclude.size()
+                                               : options_.kept_per_list;
+
   std::shared_ptr<const RankedList> ranked;
   if (route == Route::popularity) {
     ranked = popularity_;
@@ -240,16 +296,17 @@ RecommendAnswer ServedModel::recommend(const RecommendQuery& q) const {
     const std::uint64_t version = q.online.version;
     if (index) ranked = cache_.find(*index, version);
     if (!ranked) {
-      auto list = std::make_shared<RankedList>(sorted(fold_in_scores(index, online), category != nullptr));
+      auto list = std::make_shared<RankedList>(
+          sorted(by_features ? feature_fold_in_scores(*index, behaviour) : fold_in_scores(index, online), keep));
       list->history_version = version;
       if (index) cache_.insert(*index, list);
       ranked = std::move(list);
     }
   } else if (index && !content_from_history) {  // the model, or its cold path for a known user without history
-    ranked = known_user_ranking(*index, q.online.version, answer.candidate_stage);
+    ranked = known_user_ranking(*index, q.online.version, keep, answer.candidate_stage);
   } else {  // content path from the attributes (request or user store) and the online behaviour
     // A filter may need to reach deep into the list: keep it whole then.
-    ranked = std::make_shared<RankedList>(sorted(content_scores(q.attributes, behaviour), category != nullptr));
+    ranked = std::make_shared<RankedList>(sorted(content_scores(q.attributes, behaviour), keep));
   }
 
   if (ranked->non_finite) {
@@ -261,11 +318,6 @@ RecommendAnswer ServedModel::recommend(const RecommendQuery& q) const {
     route = Route::popularity;
   }
 
-  const ItemSimilarityFn similarity = q.diversity > 0 ? catalog_.similarity(bundle_) : ItemSimilarityFn{};
-  const bool diversify = q.diversity > 0 && similarity;
-  // MMR chooses among the best few candidates: enough room to trade relevance for
-  // variety without reaching deep into the tail.
-  const std::size_t want = diversify ? std::min<std::size_t>(std::max<std::size_t>(q.k * 5, 50), 5000) : q.k;
   auto picked = take(ranked->items, want, exclude, category);
   if (picked.size() < std::min(want, bundle_.items.size()) && !ranked->complete && index && route == Route::model) {
     // The kept top (or the candidates) ran out under the filters: score everything.

@@ -48,7 +48,9 @@ struct RecommendQuery {
 
 struct RecommendAnswer {
   std::vector<ScoredItem> items;
-  std::string served_by;        // model | content | popularity | fold_in | content_fold_in | popularity_non_finite
+  // model | content | popularity | fold_in (HistoryFoldIn) | model_fold_in (FeatureFoldIn) |
+  // content_fold_in | popularity_non_finite
+  std::string served_by;
   std::string candidate_stage;  // exact | approximate
   bool known_user = false;
   bool diversified = false;     // MMR applied
@@ -67,8 +69,11 @@ class ServedModel {
   const ItemCatalog& catalog() const { return catalog_; }
   bool approximate() const { return index_ != nullptr; }
   // What this model does with an online history (/healthz): "history" (HistoryFoldIn),
-  // "content" (behaviour features through the content path) or "none".
+  // "features" (FeatureFoldIn for users of the training data, the content path for
+  // new users), "content" (the content path for new users only) or "none".
   const char* fold_in_kind() const;
+  // What it cannot fold in, in words (/healthz "fold_in_limits"); empty when nothing.
+  std::string fold_in_limits() const;
   const CandidateIndex* candidate_index() const { return index_.get(); }
 
   // Every item scored exactly, best first (the reference the approximate stage is measured against).
@@ -78,13 +83,18 @@ class ServedModel {
 
  private:
   // `version` is the user's online-history version the list belongs to (0: none).
-  std::shared_ptr<const RankedList> known_user_ranking(std::uint32_t user, std::uint64_t version, std::string& stage) const;
+  // `keep`: how many best items the list holds (see sorted).
+  std::shared_ptr<const RankedList> known_user_ranking(std::uint32_t user, std::uint64_t version, std::size_t keep,
+                                                       std::string& stage) const;
   // Scores from the training row plus the online history (HistoryFoldIn).
   std::vector<float> fold_in_scores(std::optional<std::uint32_t> user, std::span<const HistoryEntry> online) const;
+  // A user of the training data scored with their behaviour features recomputed
+  // from their training plus online history (FeatureFoldIn).
+  std::vector<float> feature_fold_in_scores(std::uint32_t user, std::span<const HistoryEvent> history) const;
   // The content path from attributes and (when not empty) the behaviour of `history`.
   std::vector<float> content_scores(const RawAttributes& attributes, std::span<const HistoryEvent> history) const;
-  // Best first; keeps only the top kept_per_list items unless keep_all.
-  RankedList sorted(std::vector<float> scores, bool keep_all) const;
+  // Best first; keeps only the top `keep` items (complete = false when that drops any).
+  RankedList sorted(std::vector<float> scores, std::size_t keep) const;
 
   std::string model_id_, version_;
   ServingOptions options_;
@@ -94,7 +104,8 @@ class ServedModel {
   std::unique_ptr<CandidateIndex> index_;
   mutable RankingCache cache_;
   PositiveWeighting weighting_;             // online events weigh what training events of their type weighed
-  std::vector<std::int32_t> item_category_;  // category code per item, for behaviour features
+  std::vector<std::int32_t> item_category_;  // category code per item, for behaviour features (older bundles)
+  bool feature_fold_in_ = false;             // FeatureFoldIn with the training behaviour at hand
 };
 
 }  // namespace hybridrec::serve

@@ -83,7 +83,8 @@ nlohmann::json model_json(const ServedModel& m, const char* role) {
           {"items", m.bundle().items.size()},
           {"users", m.bundle().users.size()},
           {"candidate_stage", m.approximate() ? "approximate" : "exact"},
-          {"fold_in", m.fold_in_kind()}};
+          {"fold_in", m.fold_in_kind()},
+          {"fold_in_limits", m.fold_in_limits()}};
 }
 }  // namespace
 

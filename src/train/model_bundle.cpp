@@ -10,6 +10,7 @@
 #include "model/abilities.h"
 #include "model/model_families.h"
 #include "model/safetensors.h"
+#include "train/training_behaviour_file.h"
 
 namespace hybridrec {
 
@@ -121,6 +122,7 @@ void ModelBundle::save(const std::filesystem::path& dir) const {
   flat.shape[0] = static_cast<std::int64_t>(flat.data.size());
   NamedTensor pop{"popularity", {static_cast<std::int64_t>(popularity.size())}, popularity};
   save_safetensors(dir / "serving.safetensors", {counts, flat, pop});
+  if (training_behaviour) save_training_behaviour(dir / "user_behaviour.safetensors", *training_behaviour);
   write_json_atomic(dir / "config.json", cfg);  // last: its presence marks a complete folder
 }
 
@@ -154,6 +156,8 @@ ModelBundle ModelBundle::load(const std::filesystem::path& dir) {
     restore_entity(b.features.items, ft, "item", dir / "features.safetensors", b.config.at("features").at("items"));
   }
 
+  if (std::filesystem::exists(dir / "user_behaviour.safetensors"))
+    b.training_behaviour = load_training_behaviour(dir / "user_behaviour.safetensors", b.users.size(), b.items.size());
   b.recommender = make_model(b.type(), b.config);
   b.recommender->load(dir, b.load_context());
   return b;

@@ -9,6 +9,8 @@
 //   feature_stats.json     fitted feature transform (applied again at serving time)
 //   features.safetensors   user/item feature tables the hybrid model looks up
 //   serving.safetensors    each user's training items (to exclude) and item popularity (fallback)
+//   user_behaviour.safetensors  each user's training-period behaviour aggregates (content
+//                          families; serving folds online events into them, issue #19)
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -31,6 +33,10 @@ struct ModelBundle {
   FeatureSet features;
   std::vector<std::vector<std::uint32_t>> seen;  // training items per user, sorted
   std::vector<float> popularity;                 // per item, higher = more popular
+  // What a trained user's behaviour features are recomputed from at serving time
+  // (FeatureBuilder::fold_in_user_behaviour); absent for models saved before it,
+  // for families without a content branch and for sharded training.
+  std::optional<TrainingBehaviour> training_behaviour;
   // The fitted model (any family, made by make_model); it saves and loads its own
   // state (model.safetensors and any family files).
   std::unique_ptr<Recommender> recommender;

@@ -600,6 +600,11 @@ TrainResult run_training(const TrainRequest& request) {
   if (!root) return result;  // sharded ranks took part in the collectives above; rank 0 saves
 
   bundle.config["warnings"] = warnings;
+  // Serving recomputes a trained user's behaviour features after new events from
+  // these aggregates (issue #19). One process's rows only: a sharded run has no
+  // single place that holds every user's, so its models keep the trained features.
+  if (!shards && bundle.feature_builder && bundle.recommender->feature_fold_in())
+    bundle.training_behaviour = bundle.feature_builder->training_behaviour(dataset, split);
   bundle.save(request.out);
   write_json_atomic(request.out / "metrics.json", result.report);
   write_json_atomic(request.out / "training_history.json", result.history);

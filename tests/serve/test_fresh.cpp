@@ -97,7 +97,7 @@ TEST(Fresh, NewVisitorsListChangesAfterTheirClicksThroughTheContentPath) {
   EXPECT_NE(ids_of(after), ids_of(before));
   const auto health = s.get_json("/healthz");
   EXPECT_EQ(health["online_history"]["users"], 1);
-  EXPECT_EQ(health["models"][0]["fold_in"], "content");
+  EXPECT_EQ(health["models"][0]["fold_in"], "features");
 }
 
 TEST(Fresh, FoldInNeedsTheConfiguredNumberOfEventsForAUserWithoutTrainingHistory) {

@@ -121,7 +121,10 @@ TEST_P(ServeEveryFamily, AnswersKnownAndNewUsersWithMmrAndTheCandidateStageWhere
   buyer.online.events.push_back({served.bundle().items.id(before.items[0].item), serve::FeedbackType::purchase, 1700000000});
   buyer.online.version = 1;
   const auto after = served.recommend(buyer);
-  EXPECT_EQ(after.served_by, model.history_fold_in() ? "fold_in" : "model");
+  // The hybrid recomputes the buyer's behaviour features (its training saved them).
+  EXPECT_EQ(after.served_by, model.history_fold_in()   ? "fold_in"
+                             : model.feature_fold_in() ? "model_fold_in"
+                                                       : "model");
   for (const auto& s : after.items) EXPECT_NE(s.item, before.items[0].item);
   if (const HistoryFoldIn* fold = model.history_fold_in()) {
     // The list cached by the first request is stale after the event: the answer is
