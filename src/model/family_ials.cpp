@@ -173,8 +173,9 @@ void IalsRecommender::score_folded_in(std::optional<std::uint32_t> trained_user,
     solve_row_exact(row, 0, item_factors_, item_gram_, factor.data());
   else
     solve_row_exact(row, 0, item_factors_, scaled_gram(item_factors_), factor.data());
-  for (Eigen::Index i = 0; i < item_factors_.rows(); ++i)
-    out_all_items[i] = dot(factor.data(), item_factors_.row(i).data(), factors_);
+  // One GEMV over the row-major item factors (a request's catalogue pass), about
+  // twice as fast as a dot product per item.
+  Eigen::Map<Eigen::VectorXf>(out_all_items, item_factors_.rows()).noalias() = item_factors_ * factor;
 }
 
 void IalsRecommender::initialize(const TrainingContext& context) {
