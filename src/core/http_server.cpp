@@ -79,6 +79,14 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
   return out;
 }
 
+RequestTarget split_request_target(std::string_view target) {
+  RequestTarget out;
+  const auto query = target.find('?');
+  out.path = percent_decode(target.substr(0, query), false);
+  if (query != std::string_view::npos) out.params = parse_query(target.substr(query + 1));
+  return out;
+}
+
 std::string Request::header(std::string_view name) const {
   for (const auto& [key, value] : headers)
     if (iequals(key, name)) return value;
@@ -179,10 +187,9 @@ struct Server::Impl {
     if (!pending->headers_seen) {
       pending->headers_seen = true;
       request.method = method ? method : "";
-      const std::string_view target = request.target;
-      const auto query = target.find('?');
-      request.path = percent_decode(target.substr(0, query), false);
-      if (query != std::string_view::npos) request.params = parse_query(target.substr(query + 1));
+      RequestTarget target = split_request_target(request.target);
+      request.path = std::move(target.path);
+      request.params = std::move(target.params);
       MHD_get_connection_values(connection, MHD_HEADER_KIND, &Impl::collect_header, &request);
       if (conflicting_lengths(request)) return refuse(connection, request, 400);
       const std::string length = request.header("Content-Length");

@@ -86,4 +86,14 @@ class Server {
 // escape is kept as it is.
 std::string percent_decode(std::string_view text, bool plus_is_space);
 
+// A request target as sent ("/path?a=1&b", still percent-encoded) cut into the
+// decoded path and the decoded query parameters ('+' is a space there, a
+// parameter without '=' has an empty value): what the handlers see as
+// Request::path and Request::params. Pure, so a fuzz target can reach it.
+struct RequestTarget {
+  std::string path;
+  std::multimap<std::string, std::string> params;
+};
+RequestTarget split_request_target(std::string_view target);
+
 }  // namespace hybridrec::http

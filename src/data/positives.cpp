@@ -33,14 +33,14 @@ PositiveWeighting PositiveWeighting::from_config(const nlohmann::json& config) {
     } else {
       if (!v.is_number() || v.get<double>() < 0)
         throw ConfigError("data.recency_half_life_days must be auto, off (or 0) or a positive number of days (got " +
-                          v.dump() + ")");
+                          v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + ")");
       w.recency_half_life_days = v.get<double>();
     }
   }
   if (data.contains("recency_mode")) {
     const auto& v = data["recency_mode"];
     if (!v.is_string() || (v.get<std::string>() != "sample" && v.get<std::string>() != "weight"))
-      throw ConfigError("data.recency_mode must be sample or weight (got " + v.dump() + ")");
+      throw ConfigError("data.recency_mode must be sample or weight (got " + v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + ")");
     w.recency_by_sampling = v.get<std::string>() == "sample";
   }
   return w;

@@ -1,5 +1,6 @@
 #include "serve/request_parsing.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -31,6 +32,14 @@ std::string join(const std::vector<std::string>& names) {
 }
 
 }  // namespace
+
+bool has_malformed_percent_escape(const std::string& target) {
+  for (std::size_t i = 0; i < target.size(); ++i)
+    if (target[i] == '%' && (i + 2 >= target.size() || !std::isxdigit(static_cast<unsigned char>(target[i + 1])) ||
+                             !std::isxdigit(static_cast<unsigned char>(target[i + 2]))))
+      return true;
+  return false;
+}
 
 void check_id(const std::string& what, const std::string& id) {
   if (id.empty()) throw bad(what + " must not be empty");
@@ -84,6 +93,10 @@ nlohmann::json parse_json_body(const std::string& body) {
     return nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& e) {
     throw bad(std::string("request body is not valid JSON: ") + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // Valid syntax the parser still cannot hold, e.g. a number like 1e999 that
+    // overflows a double: the client's mistake (400), not a server error.
+    throw bad(std::string("request body cannot be read as JSON: ") + e.what());
   }
 }
 

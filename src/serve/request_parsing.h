@@ -17,6 +17,9 @@ inline constexpr std::size_t kMaxIdBytes = 256;
 
 using QueryParams = std::multimap<std::string, std::string>;  // httplib::Params
 
+// True when a '%' in the raw request target is not followed by two hex digits
+// (RFC 3986, section 2.1); the server answers 400 instead of routing it.
+bool has_malformed_percent_escape(const std::string& target);
 // A user or item id from a path or a body: 1..256 bytes, no control characters.
 void check_id(const std::string& what, const std::string& id);
 // GET /v1/recommendations/{user}: k (1..1000, default 10), exclude_seen (true|false|1|0),

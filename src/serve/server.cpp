@@ -9,19 +9,11 @@
 
 #include "core/http_server.h"
 #include "serve/request_error.h"
+#include "serve/request_parsing.h"
 
 namespace hybridrec::serve {
 
 namespace {
-
-// '%' must be followed by two hex digits (RFC 3986, section 2.1).
-bool has_malformed_percent_escape(const std::string& target) {
-  for (std::size_t i = 0; i < target.size(); ++i)
-    if (target[i] == '%' && (i + 2 >= target.size() || !std::isxdigit(static_cast<unsigned char>(target[i + 1])) ||
-                             !std::isxdigit(static_cast<unsigned char>(target[i + 2]))))
-      return true;
-  return false;
-}
 
 void send_json(http::Response& res, int status, const nlohmann::json& body) {
   res.status = status;

@@ -207,9 +207,11 @@ std::string describe(const Rule& r) {
   return "";
 }
 
-// The value as the user wrote it, for messages (short, one line).
+// The value as the user wrote it, for messages (short, one line). A file's text
+// may be invalid UTF-8, which dump() would throw on: such bytes show as U+FFFD.
 std::string shown(const json& v) {
-  std::string s = v.is_number_float() ? fmt::format("{:g}", v.get<double>()) : v.dump();
+  std::string s = v.is_number_float() ? fmt::format("{:g}", v.get<double>())
+                                      : v.dump(-1, ' ', false, json::error_handler_t::replace);
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
