@@ -80,6 +80,8 @@ TEST(Comparison, ModelsAreComparedOnTheirWholeSavedConfigurationWithBaselinesUnd
                    {"content_features", {{"max_vocabulary", max_vocabulary}}},
                    {"architecture", {{"type", "hybrid"}, {"layers", {64, 32}}}},
                    {"training_data", {{"num_samples", 1000}}},
+                   {"auto_settings", {{"recency", {{"chosen", 30}, {"seconds", max_vocabulary * 0.001}}}}},
+                   {"model_version", id},
                    {"run_id", id}};
     write_json_atomic(dir / id / "config.json", config);
     store::ModelRecord m;
@@ -95,7 +97,7 @@ TEST(Comparison, ModelsAreComparedOnTheirWholeSavedConfigurationWithBaselinesUnd
   EXPECT_EQ(keys(cmp.sections.front()), (std::vector<std::string>{"ndcg@10"}));
   // The differing content-feature setting shows, though the indexed hyperparameters are equal.
   EXPECT_EQ(keys(section(cmp, "features")), (std::vector<std::string>{"content_features.max_vocabulary"}));
-  EXPECT_TRUE(section(cmp, "settings").rows.empty()) << "run_id is not a setting";
+  EXPECT_TRUE(section(cmp, "settings").rows.empty()) << "run_id, model_version and timings are not settings";
   EXPECT_EQ(section(cmp, "other metrics").hidden, 2);
   const std::string text = report::comparison_text(cmp);
   EXPECT_EQ(text.find("baselines."), std::string::npos) << text;
