@@ -117,6 +117,31 @@ ComparisonSection build_section(const std::string& name, const std::vector<const
   return section;
 }
 
+// A top-level section that only some subjects have (a model that fell back to a
+// baseline has a "fallback" section, the other not) differs in every row; one row
+// saying how many settings it holds reads better than forty rows against "-".
+std::vector<std::map<std::string, std::string>> collapse_one_sided(
+    const std::vector<const std::map<std::string, std::string>*>& maps) {
+  auto top = [](const std::string& key) { return key.substr(0, key.find_first_of(".[")); };
+  std::map<std::string, std::vector<int>> counts;  // section -> rows per subject
+  for (std::size_t i = 0; i < maps.size(); ++i)
+    for (const auto& [key, value] : *maps[i]) {
+      auto& c = counts[top(key)];
+      c.resize(maps.size());
+      ++c[i];
+    }
+  std::vector<std::map<std::string, std::string>> out(maps.size());
+  for (std::size_t i = 0; i < maps.size(); ++i)
+    for (const auto& [key, value] : *maps[i]) {
+      const std::string section = top(key);
+      const auto& c = counts[section];
+      const bool one_sided = std::count(c.begin(), c.end(), 0) > 0 && *std::max_element(c.begin(), c.end()) > 1;
+      if (!one_sided) out[i][key] = value;
+      else out[i][section] = fmt::format("({} rows)", c[i]);
+    }
+  return out;
+}
+
 }  // namespace
 
 CompareSubject subject_from_model(const store::ModelRecord& model, const store::ArtifactStore& artifacts) {
@@ -193,10 +218,19 @@ Comparison compare_subjects(const std::vector<CompareSubject>& subjects, bool al
     return out;
   };
   c.sections.push_back(build_section("metrics", maps(&CompareSubject::metrics), true));
-  c.sections.push_back(build_section("settings", maps(&CompareSubject::settings), all));
-  c.sections.push_back(build_section("features", maps(&CompareSubject::features), all));
-  c.sections.push_back(build_section("data", maps(&CompareSubject::data), all));
-  c.sections.push_back(build_section("tags", maps(&CompareSubject::tags), all));
+  for (const auto& [name, member] : {std::pair{"settings", &CompareSubject::settings},
+                                     {"features", &CompareSubject::features},
+                                     {"data", &CompareSubject::data},
+                                     {"tags", &CompareSubject::tags}}) {
+    if (all) {
+      c.sections.push_back(build_section(name, maps(member), true));
+      continue;
+    }
+    const auto collapsed = collapse_one_sided(maps(member));
+    std::vector<const std::map<std::string, std::string>*> pointers;
+    for (const auto& m : collapsed) pointers.push_back(&m);
+    c.sections.push_back(build_section(name, pointers, false));
+  }
   auto other = build_section("other metrics", maps(&CompareSubject::other_metrics), true);
   if (!all) other.hidden = static_cast<int>(other.rows.size()), other.rows.clear();
   c.sections.push_back(std::move(other));
@@ -244,9 +278,14 @@ std::string comparison_text(const Comparison& c) {
     out += "\n" + title + "\n" + store::render_table(headers, rows);
   }
   if (!hidden_notes.empty()) {
-    std::string joined;
-    for (const auto& n : hidden_notes) joined += (joined.empty() ? "" : ", ") + n;
-    out += "\n--all also shows " + joined + "; --json prints every row unabridged\n";
+    // Wrapped at about 100 columns, like the tables, so the note reads in a terminal.
+    std::string line = "\n--all also shows";
+    for (std::size_t i = 0; i < hidden_notes.size(); ++i) {
+      const std::string item = " " + hidden_notes[i] + (i + 1 < hidden_notes.size() ? "," : ";");
+      if (line.size() + item.size() > 100) out += line + "\n", line = " ";
+      line += item;
+    }
+    out += line + "\n--json prints every row unabridged\n";
   }
   return out;
 }

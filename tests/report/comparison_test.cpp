@@ -1,6 +1,8 @@
 // `models compare` / `runs compare`: the own metrics first, then differences only.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/atomic_file.h"
 #include "report/comparison.h"
 #include "test_support.h"
@@ -94,6 +96,19 @@ TEST(Comparison, ModelsAreComparedOnTheirWholeSavedConfigurationWithBaselinesUnd
     return report::subject_from_model(m, artifacts);
   };
   const auto cmp = report::compare_subjects({model("rec-model-v1.0.0", 1000, 0.30), model("rec-model-v1.1.0", 50, 0.32)}, false);
+  {
+    // A section only one model has (a fallback record) is one row, not one per setting.
+    auto with_fallback = model("rec-model-v1.0.0", 1000, 0.30);
+    with_fallback.settings["fallback.served"] = "popularity";
+    with_fallback.settings["fallback.trained_family"] = "hybrid";
+    const auto one_sided = report::compare_subjects({with_fallback, model("rec-model-v1.1.0", 1000, 0.32)}, false);
+    ASSERT_EQ(keys(section(one_sided, "settings")), (std::vector<std::string>{"fallback"}));
+    EXPECT_EQ(section(one_sided, "settings").rows[0].values, (std::vector<json>{"(2 rows)", json()}));
+    const auto expanded = report::compare_subjects({with_fallback, model("rec-model-v1.1.0", 1000, 0.32)}, true);
+    const auto expanded_keys = keys(section(expanded, "settings"));
+    for (const char* key : {"fallback.served", "fallback.trained_family"})
+      EXPECT_NE(std::find(expanded_keys.begin(), expanded_keys.end(), key), expanded_keys.end()) << key << " under --all";
+  }
   EXPECT_EQ(keys(cmp.sections.front()), (std::vector<std::string>{"ndcg@10"}));
   // The differing content-feature setting shows, though the indexed hyperparameters are equal.
   EXPECT_EQ(keys(section(cmp, "features")), (std::vector<std::string>{"content_features.max_vocabulary"}));
