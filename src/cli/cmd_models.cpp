@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "report/comparison.h"
 #include "serve/online_metrics.h"
 #include "store/model_dir.h"
 #include "store/registry.h"
@@ -28,6 +29,7 @@ struct ModelsOptions {
   std::string artifacts, run, version, gate_metric;
   bool force = false;
   bool online = false;
+  bool all = false;
   std::string env = "production";
   double traffic = 100;
 };
@@ -197,24 +199,10 @@ void compare_online(const ModelsOptions& o, store::Workspace& ws) {
 void compare_models(const ModelsOptions& o) {
   auto ws = open(o);
   if (o.online) return compare_online(o, ws);
-  auto cmp = ws.registry().compare(o.id, o.other);
-  if (o.json) {
-    std::cout << cmp.dump(2) << "\n";
-    return;
-  }
-  std::string a = cmp["a"], b = cmp["b"];
-  std::vector<std::vector<std::string>> rows;
-  rows.push_back({"status", cmp["status"][0], cmp["status"][1], ""});
-  rows.push_back({"architecture", cmp["architecture"][0].dump(), cmp["architecture"][1].dump(),
-                  cmp["architecture_changed"].get<bool>() ? "changed" : "same"});
-  rows.push_back({"input features", "", "", cmp["features_changed"].get<bool>() ? "changed" : "same"});
-  for (const auto& [k, v] : cmp["hyperparameters"].items()) rows.push_back({k, v[0].dump(), v[1].dump(), "differs"});
-  for (const auto& [k, v] : cmp["metrics"].items()) {
-    auto cell = [](const json& x) { return x.is_null() ? std::string("-") : format_number(x.get<double>()); };
-    std::string delta = v.contains("delta") ? fmt::format("{:+.4f}", v["delta"].get<double>()) : "";
-    rows.push_back({k, cell(v["a"]), cell(v["b"]), delta});
-  }
-  std::cout << render_table({"", a, b, "B - A"}, rows);
+  const auto cmp = report::compare_subjects({report::subject_from_model(ws.registry().get(o.id), ws.artifacts()),
+                                             report::subject_from_model(ws.registry().get(o.other), ws.artifacts())},
+                                            o.all);
+  std::cout << (o.json ? report::comparison_json(cmp).dump(2) + "\n" : report::comparison_text(cmp));
 }
 
 }  // namespace
@@ -284,10 +272,11 @@ void register_models(CLI::App& app) {
   });
 
   auto o_cmp = std::make_shared<ModelsOptions>();
-  auto* cmp = models->add_subcommand("compare", "Hyperparameters that differ and metrics side by side");
+  auto* cmp = models->add_subcommand("compare", "The models' own metrics, then only the settings, features and data that differ");
   add_workspace_options(cmp, *o_cmp);
   cmp->add_option("a", o_cmp->id, "First model")->required();
   cmp->add_option("b", o_cmp->other, "Second model")->required();
+  cmp->add_flag("--all", o_cmp->all, "Also the identical settings and the baselines' metrics");
   cmp->add_flag("--online", o_cmp->online, "Online A/B metrics (CTR, conversion, z-tests) from `hybridrec serve`'s event log");
   cmp->callback([o_cmp] { compare_models(*o_cmp); });
 

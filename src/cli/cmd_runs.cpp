@@ -1,4 +1,4 @@
-// `hybridrec runs ...`: read the experiment-tracking store (list, show, compare).
+// `hybridrec runs ...`: read the experiment-tracking store (list, show, compare, export).
 #include <algorithm>
 #include <iostream>
 #include <memory>
@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "report/comparison.h"
+#include "store/mlflow_export.h"
 #include "store/text_table.h"
 #include "store/workspace.h"
 
@@ -24,6 +26,9 @@ struct RunsOptions {
   int limit = 50;
   std::vector<std::string> runs;
   bool json = false;
+  bool all = false;
+  std::string format = "mlflow";
+  std::string out_dir;
 };
 
 void add_workspace_options(CLI::App* cmd, RunsOptions& o) {
@@ -93,53 +98,41 @@ void show_run(const RunsOptions& o) {
 
 void compare_runs(const RunsOptions& o) {
   auto ws = store::Workspace::open_existing(o.workspace, o.store_url);
-  std::vector<store::RunRecord> runs;
-  for (const auto& id : o.runs) runs.push_back(ws.tracking().get_run(ws.tracking().resolve_run_id(id)));
-  std::set<std::string> param_keys, metric_keys;
-  for (const auto& r : runs) {
-    for (const auto& [k, v] : r.params) param_keys.insert(k);
-    for (const auto& [k, v] : r.latest_metrics) metric_keys.insert(k);
-  }
-  json differing = json::object(), metrics = json::object();
-  for (const auto& k : param_keys) {
-    std::vector<std::string> values;
-    for (const auto& r : runs) values.push_back(r.params.count(k) ? r.params.at(k) : "-");
-    if (std::set<std::string>(values.begin(), values.end()).size() > 1) differing[k] = values;
-  }
-  for (const auto& k : metric_keys) {
-    auto values = json::array();
-    for (const auto& r : runs) values.push_back(r.latest_metrics.count(k) ? json(r.latest_metrics.at(k)) : json());
-    metrics[k] = values;
-  }
+  std::vector<report::CompareSubject> subjects;
+  for (const auto& id : o.runs)
+    subjects.push_back(report::subject_from_run(ws.tracking().get_run(ws.tracking().resolve_run_id(id))));
+  const auto cmp = report::compare_subjects(subjects, o.all);
+  std::cout << (o.json ? report::comparison_json(cmp).dump(2) + "\n" : report::comparison_text(cmp));
+}
+
+void export_runs(const RunsOptions& o) {
+  auto ws = store::Workspace::open_existing(o.workspace, o.store_url);
+  const auto summary = store::export_mlflow(ws.tracking(), ws.artifacts(), o.out_dir, o.experiment);
   if (o.json) {
-    auto ids = json::array();
-    for (const auto& r : runs) ids.push_back(r.run_id);
-    std::cout << json{{"runs", ids}, {"params_differing", differing}, {"metrics", metrics}}.dump(2) << "\n";
+    std::cout << json{{"root", summary.root.string()},
+                      {"experiments", summary.experiments},
+                      {"runs", summary.runs},
+                      {"artifact_files", summary.artifact_files},
+                      {"renamed", summary.renamed},
+                      {"collided", summary.collided}}
+                     .dump(2)
+              << "\n";
     return;
   }
-  std::vector<std::string> headers{"PARAM"};
-  for (const auto& r : runs) headers.push_back(short_id(r.run_id) + " " + r.name);
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& [k, values] : differing.items()) {
-    std::vector<std::string> row{k};
-    for (const auto& v : values) row.push_back(v.get<std::string>());
-    rows.push_back(row);
-  }
-  std::cout << "Parameters that differ\n" << render_table(headers, rows);
-  headers[0] = "METRIC (latest)";
-  rows.clear();
-  for (const auto& [k, values] : metrics.items()) {
-    std::vector<std::string> row{k};
-    for (const auto& v : values) row.push_back(v.is_null() ? "-" : format_number(v.get<double>()));
-    rows.push_back(row);
-  }
-  std::cout << "\nMetrics\n" << render_table(headers, rows);
+  std::cout << fmt::format("exported {} runs of {} experiments ({} artifact files) to {} in MLflow's file-store layout\n",
+                           summary.runs, summary.experiments, summary.artifact_files, summary.root.string());
+  if (!summary.renamed.empty())
+    std::cout << fmt::format("{} names MLflow refuses were renamed by the rule in docs/registry.md#mlflow-export, "
+                             "e.g. {} (--json lists them)\n",
+                             summary.renamed.size(), summary.renamed.front());
+  for (const auto& c : summary.collided) std::cout << "  renamed further to avoid another name: " << c << "\n";
+  std::cout << fmt::format("view: mlflow ui --backend-store-uri file://{}\n", summary.root.string());
 }
 
 }  // namespace
 
 void register_runs(CLI::App& app) {
-  auto* runs = app.add_subcommand("runs", "Experiment tracking: list, show and compare training runs");
+  auto* runs = app.add_subcommand("runs", "Experiment tracking: list, show, compare and export training runs");
   runs->require_subcommand(1);
 
   auto o_list = std::make_shared<RunsOptions>();
@@ -156,10 +149,19 @@ void register_runs(CLI::App& app) {
   show->callback([o_show] { show_run(*o_show); });
 
   auto o_cmp = std::make_shared<RunsOptions>();
-  auto* cmp = runs->add_subcommand("compare", "Parameters that differ and metrics side by side");
+  auto* cmp = runs->add_subcommand("compare", "The runs' test and validation metrics, then only the settings that differ");
   add_workspace_options(cmp, *o_cmp);
+  cmp->add_flag("--all", o_cmp->all, "Also the identical settings and the per-epoch metrics");
   cmp->add_option("runs", o_cmp->runs, "Two or more run ids")->required()->expected(2, 100);
   cmp->callback([o_cmp] { compare_runs(*o_cmp); });
+
+  auto o_export = std::make_shared<RunsOptions>();
+  auto* exp = runs->add_subcommand("export", "Write the runs in another tool's format (MLflow's file store)");
+  add_workspace_options(exp, *o_export);
+  exp->add_option("--format", o_export->format, "Output format")->capture_default_str()->check(CLI::IsMember({"mlflow"}));
+  exp->add_option("--experiment", o_export->experiment, "Only this experiment (default: all)");
+  exp->add_option("dir", o_export->out_dir, "Folder to write (replaced if it holds an earlier export)")->required();
+  exp->callback([o_export] { export_runs(*o_export); });
 }
 
 }  // namespace hybridrec::cli

@@ -266,6 +266,13 @@ std::vector<std::string> Tracker::list_experiments() {
   return names;
 }
 
+std::vector<ExperimentRecord> Tracker::experiment_records() {
+  std::vector<ExperimentRecord> out;
+  for (const auto& row : db_.query("SELECT experiment_id, name, created_at FROM experiments ORDER BY name"))
+    out.push_back({row.integer(0), row.text(1), row.text(2)});
+  return out;
+}
+
 int Tracker::reap_dead_runs() {
   int reaped = 0;
   auto host = host_name();

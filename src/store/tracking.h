@@ -48,6 +48,12 @@ struct RunRecord {
   nlohmann::json to_json() const;
 };
 
+struct ExperimentRecord {
+  std::int64_t id = 0;  // the database key (1, 2, ...): stable across exports
+  std::string name;
+  std::string created_at;
+};
+
 class Tracker {
  public:
   Tracker(SqlDatabase& db, ArtifactStore& artifacts) : db_(db), artifacts_(artifacts) {}
@@ -76,6 +82,7 @@ class Tracker {
   // Newest first; experiment "" means all.
   std::vector<RunRecord> list_runs(const std::string& experiment = "", int limit = 100);
   std::vector<std::string> list_experiments();
+  std::vector<ExperimentRecord> experiment_records();  // by name, with id and creation time
 
   // Marks "running" runs of this host whose process is gone as "killed". Returns how many.
   int reap_dead_runs();

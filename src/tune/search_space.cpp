@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "train/config.h"
+#include "tune/param_names.h"
 
 namespace hybridrec::tune {
 
@@ -185,8 +186,10 @@ SearchSpace SearchSpace::from_json(const nlohmann::json& j, const std::string& s
   const nlohmann::json& params = j.is_object() && j.contains("parameters") ? j["parameters"] : j;
   std::vector<Parameter> out;
   std::set<std::string> names;
-  auto add = [&](const std::string& name, const nlohmann::json& spec) {
-    if (name.empty()) throw ConfigError(source + ": a parameter has no name");
+  auto add = [&](const std::string& given, const nlohmann::json& spec) {
+    if (given.empty()) throw ConfigError(source + ": a parameter has no name");
+    // Named by configuration key; an older study's or file's short name (hidden_layer_1) maps onto its key.
+    const std::string name = config_key(given);
     if (!names.insert(name).second) throw ConfigError(source + ": parameter '" + name + "' appears twice");
     out.push_back(parse_parameter(name, spec, source));
   };
@@ -204,13 +207,13 @@ SearchSpace SearchSpace::from_json(const nlohmann::json& j, const std::string& s
 SearchSpace default_search_space() {
   return SearchSpace::from_json(
       nlohmann::json::array({
-          {{"name", "embedding_dim"}, {"type", "integer"}, {"min", 32}, {"max", 128}},
-          {{"name", "learning_rate"}, {"type", "continuous"}, {"min", 1e-4}, {"max", 1e-2}, {"scaling", "log"}},
-          {{"name", "batch_size"}, {"type", "categorical"}, {"values", {128, 256, 512}}},
-          {{"name", "dropout_rate"}, {"type", "continuous"}, {"min", 0.1}, {"max", 0.5}},
-          {{"name", "hidden_layer_1"}, {"type", "integer"}, {"min", 64}, {"max", 256}},
-          {{"name", "hidden_layer_2"}, {"type", "integer"}, {"min", 32}, {"max", 128}},
-          {{"name", "hidden_layer_3"}, {"type", "integer"}, {"min", 16}, {"max", 64}},
+          {{"name", "model.embedding_dim"}, {"type", "integer"}, {"min", 32}, {"max", 128}},
+          {{"name", "training.learning_rate"}, {"type", "continuous"}, {"min", 1e-4}, {"max", 1e-2}, {"scaling", "log"}},
+          {{"name", "training.batch_size"}, {"type", "categorical"}, {"values", {128, 256, 512}}},
+          {{"name", "model.dropout_rate"}, {"type", "continuous"}, {"min", 0.1}, {"max", 0.5}},
+          {{"name", "model.hidden_layers[0]"}, {"type", "integer"}, {"min", 64}, {"max", 256}},
+          {{"name", "model.hidden_layers[1]"}, {"type", "integer"}, {"min", 32}, {"max", 128}},
+          {{"name", "model.hidden_layers[2]"}, {"type", "integer"}, {"min", 16}, {"max", 64}},
       }),
       "the specification's search space");
 }

@@ -10,7 +10,7 @@
 //
 //   auto space = default_search_space();            // the specification's space
 //   auto space = load_search_space("space.yaml");   // parameters: {name: {type: integer, min: 32, max: 128}}
-//   nlohmann::json params = space.decode(u);        // {"embedding_dim": 77, "batch_size": 256, ...}
+//   nlohmann::json params = space.decode(u);        // {"model.embedding_dim": 77, "training.batch_size": 256, ...}
 #include <filesystem>
 #include <string>
 #include <vector>

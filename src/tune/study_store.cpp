@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "store/process_info.h"
+#include "tune/param_names.h"
 
 namespace hybridrec::tune {
 
@@ -29,7 +30,7 @@ Trial row_to_trial(const Row& r) {
   t.id = r.integer(0);
   t.number = r.integer(1);
   t.status = parse_trial_status(r.text(2));
-  t.params = nlohmann::json::parse(r.text(3));
+  t.params = with_config_keys(nlohmann::json::parse(r.text(3)));  // an older study's short names -> configuration keys
   if (!r.is_null(4)) t.objective = r.real(4);
   t.history = nlohmann::json::parse(r.text(5)).get<std::vector<double>>();
   t.result = nlohmann::json::parse(r.text(6));

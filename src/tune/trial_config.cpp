@@ -9,18 +9,11 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "train/config.h"
+#include "tune/param_names.h"
 
 namespace hybridrec::tune {
 
 namespace {
-
-const std::map<std::string, std::string>& aliases() {
-  static const std::map<std::string, std::string> a = {{"embedding_dim", "model.embedding_dim"},
-                                                       {"learning_rate", "training.learning_rate"},
-                                                       {"batch_size", "training.batch_size"},
-                                                       {"dropout_rate", "model.dropout_rate"}};
-  return a;
-}
 
 void emit(YAML::Emitter& out, const nlohmann::json& value) {
   if (value.is_object()) {
@@ -47,17 +40,6 @@ void emit(YAML::Emitter& out, const nlohmann::json& value) {
 
 }  // namespace
 
-std::string trial_param_config_key(const std::string& name) {
-  const std::string layer_prefix = "hidden_layer_";
-  if (name.rfind(layer_prefix, 0) == 0) {
-    const std::string n = name.substr(layer_prefix.size());
-    if (!n.empty() && std::all_of(n.begin(), n.end(), ::isdigit) && std::stoul(n) > 0)
-      return fmt::format("model.hidden_layers[{}]", std::stoul(n) - 1);
-  }
-  auto alias = aliases().find(name);
-  return alias != aliases().end() ? alias->second : name;
-}
-
 nlohmann::json trial_training_config(const StudySettings& settings, const nlohmann::json& params) {
   nlohmann::json config = apply_trial_params(settings.config, params);
   // The kept epoch (early stopping within the trial, the registered model) is the
@@ -83,7 +65,7 @@ std::string best_trial_yaml(const Study& study, const Trial& trial) {
                                    trial.objective ? fmt::format("{:.6g}", *trial.objective) : "none");
   header += "# Trial parameters by configuration key:\n";
   for (auto it = trial.params.begin(); it != trial.params.end(); ++it)
-    header += fmt::format("#   {} = {}\n", trial_param_config_key(it.key()), it.value().dump());
+    header += fmt::format("#   {} = {}\n", config_key(it.key()), it.value().dump());
   header += fmt::format("# Reproduce: hybridrec train --data {} --config THIS_FILE\n", study.settings.data);
   YAML::Emitter out;
   emit(out, config);
@@ -92,29 +74,33 @@ std::string best_trial_yaml(const Study& study, const Trial& trial) {
 
 nlohmann::json apply_trial_params(const nlohmann::json& base, const nlohmann::json& params) {
   nlohmann::json config = base;
-  const std::string layer_prefix = "hidden_layer_";
   for (auto it = params.begin(); it != params.end(); ++it) {
     const std::string& name = it.key();
-    if (name.rfind(layer_prefix, 0) == 0) {
-      std::size_t index = 0;
-      try {
-        index = std::stoul(name.substr(layer_prefix.size()));
-      } catch (const std::exception&) {
-        throw ConfigError("parameter '" + name + "': expected hidden_layer_N with N = 1, 2, ...");
-      }
-      auto& layers = config["model"]["hidden_layers"];
-      if (index == 0 || !layers.is_array() || index > layers.size())
-        throw ConfigError("parameter '" + name + "': model.hidden_layers has " + std::to_string(layers.size()) + " layers");
-      layers[index - 1] = it.value();
-      continue;
-    }
-    auto alias = aliases().find(name);
-    const std::string path = alias != aliases().end() ? alias->second : name;
-    if (path.find('.') == std::string::npos)
-      throw ConfigError("parameter '" + name + "' is not a known hyperparameter (embedding_dim, learning_rate, batch_size, "
-                        "dropout_rate, hidden_layer_N) nor a configuration path such as training.weight_decay");
+    const ConfigKey key = parse_config_key(config_key(name));
+    if (key.path.find('.') == std::string::npos)
+      throw ConfigError("parameter '" + name + "' is not a configuration key such as training.weight_decay or "
+                        "model.hidden_layers[0] (nor one of the short names embedding_dim, learning_rate, batch_size, "
+                        "dropout_rate, hidden_layer_N)");
     try {
-      apply_override(config, path + "=" + it.value().dump());
+      if (!key.index) {
+        apply_override(config, key.path + "=" + it.value().dump());
+        continue;
+      }
+      // One element of a list: the list must exist and be long enough, so a
+      // typo never grows the network by a layer nobody asked for.
+      nlohmann::json* node = &config;
+      std::size_t start = 0;
+      while (true) {
+        const auto dot = key.path.find('.', start);
+        const std::string part = key.path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        if (!node->is_object() || !node->contains(part)) throw ConfigError("the configuration has no " + key.path);
+        node = &(*node)[part];
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+      }
+      if (!node->is_array() || *key.index >= node->size())
+        throw ConfigError(key.path + " has " + std::to_string(node->is_array() ? node->size() : 0) + " elements");
+      (*node)[*key.index] = it.value();
     } catch (const ConfigError& e) {
       throw ConfigError("parameter '" + name + "': " + e.what());
     }

@@ -1,10 +1,8 @@
 #pragma once
-// A trial's parameters applied to the training configuration. The
-// specification's names map onto configs/default.yaml:
-//   embedding_dim -> model.embedding_dim     learning_rate -> training.learning_rate
-//   batch_size    -> training.batch_size     dropout_rate  -> model.dropout_rate
-//   hidden_layer_N -> model.hidden_layers[N-1]
-// Any other name must be a configuration path such as training.weight_decay.
+// A trial's parameters applied to the training configuration. Each is named by
+// the configuration key it sets (training.weight_decay, model.hidden_layers[0]);
+// the specification's short names of older studies map onto those keys
+// (tune/param_names.h).
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -19,10 +17,6 @@ nlohmann::json apply_trial_params(const nlohmann::json& base, const nlohmann::js
 
 // Checks every parameter of the space maps onto the configuration (before a study starts).
 void check_space_maps_onto(const SearchSpace& space, const nlohmann::json& base);
-
-// The configuration key a parameter sets: "hidden_layer_2" -> "model.hidden_layers[1]",
-// "learning_rate" -> "training.learning_rate", a path -> itself.
-std::string trial_param_config_key(const std::string& name);
 
 // What a trial trains with: the study's base configuration, the trial's
 // parameters, early stopping on the study's objective. The worker adds its thread

@@ -70,6 +70,11 @@ TEST(StoreCli, RegisterPromoteDeployRollbackThroughTheBinary) {
   r = run_cli("models compare v1.0.0 v1.1.0 " + ws);
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("-0.1000"), std::string::npos) << r.out;  // ndcg@10 delta
+  // The models differ in their features only: that shows, the identical settings do not.
+  EXPECT_NE(r.out.find("features"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("training.learning_rate"), std::string::npos) << r.out;
+  r = run_cli("models compare v1.0.0 v1.1.0 --all " + ws);
+  EXPECT_NE(r.out.find("training.learning_rate"), std::string::npos) << r.out;
   r = run_cli("models show ../../etc/passwd " + ws);
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.out.find("no model"), std::string::npos) << r.out;
@@ -102,9 +107,33 @@ TEST(StoreCli, RunsListShowCompare) {
   r = run_cli("runs compare " + a + " " + b + " --json " + ws);
   ASSERT_EQ(r.code, 0) << r.out;
   auto cmp = json::parse(r.out);
-  EXPECT_TRUE(cmp["params_differing"].contains("learning_rate"));
-  EXPECT_FALSE(cmp["params_differing"].contains("batch_size"));
-  EXPECT_NEAR(cmp["metrics"]["val_ndcg@10"][1].get<double>(), 0.6, 1e-12);
+  auto row = [&](const std::string& section, const std::string& key) {
+    for (const auto& entry : cmp["sections"][section])
+      if (entry["key"] == key) return entry;
+    return json();
+  };
+  EXPECT_FALSE(row("settings", "learning_rate").is_null()) << cmp.dump(1);
+  EXPECT_TRUE(row("settings", "batch_size").is_null()) << "identical: hidden without --all";
+  EXPECT_NEAR(row("metrics", "val_ndcg@10")["values"][1].get<double>(), 0.6, 1e-12);
+  r = run_cli("runs compare " + a + " " + b + " " + ws);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("learning_rate"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("batch_size"), std::string::npos) << r.out;
+  r = run_cli("runs compare " + a + " " + b + " --all " + ws);
+  EXPECT_NE(r.out.find("batch_size"), std::string::npos) << r.out;
+
+  // runs export --format mlflow: the file-store layout (store/mlflow_export_test.cpp checks it field by field).
+  const auto mlruns = dir / "mlruns";
+  r = run_cli("runs export --format mlflow '" + mlruns.string() + "' " + ws);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("exported 2 runs of 1 experiments"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("val_ndcg@10 -> val_ndcg_at_10"), std::string::npos) << r.out;  // the example of the rule
+  std::size_t metric_files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(mlruns))
+    metric_files += e.path().filename() == "val_ndcg_at_10" && e.path().parent_path().filename() == "metrics";
+  EXPECT_EQ(metric_files, 2u);
+  r = run_cli("runs export --format csv '" + (dir / "x").string() + "' " + ws);
+  EXPECT_NE(r.code, 0) << "only mlflow is a known format";
 }
 
 // Issue #15's gate through the binary: registration says a model is below the

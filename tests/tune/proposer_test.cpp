@@ -96,9 +96,10 @@ TEST(Proposer, IntegerAndCategoricalProposalsAreValidValues) {
   observe_sequence(space, r, 6, [&](const std::vector<double>& x) {
     nlohmann::json p = space.decode(x);
     EXPECT_EQ(space.encode(p), x) << "proposal is not a snapped point";
-    EXPECT_TRUE(p["embedding_dim"].is_number_integer());
-    EXPECT_TRUE(p["batch_size"] == 128 || p["batch_size"] == 256 || p["batch_size"] == 512);
-    return -p["embedding_dim"].get<double>() / 128.0;
+    EXPECT_TRUE(p["model.embedding_dim"].is_number_integer());
+    const auto& batch = p["training.batch_size"];
+    EXPECT_TRUE(batch == 128 || batch == 256 || batch == 512);
+    return -p["model.embedding_dim"].get<double>() / 128.0;
   });
 }
 
@@ -116,7 +117,26 @@ TEST(Importance, TheParameterThatDrivesTheObjectiveGetsMostOfTheVariance) {
   EXPECT_TRUE(parameter_importance(space, {obs[0], obs[1]}).empty());
 }
 
-TEST(TrialConfig, SpecificationNamesMapOntoTheTrainingConfiguration) {
+TEST(TrialConfig, ConfigurationKeysSetTheTrainingConfiguration) {
+  nlohmann::json params = {{"model.embedding_dim", 77}, {"training.learning_rate", 0.003},
+                           {"model.hidden_layers[0]", 200}, {"model.hidden_layers[2]", 20}};
+  auto c = apply_trial_params(default_config(), params);
+  EXPECT_EQ(c["model"]["embedding_dim"], 77);
+  EXPECT_EQ(c["training"]["learning_rate"], 0.003);
+  const auto base_layers = default_config()["model"]["hidden_layers"];
+  EXPECT_EQ(c["model"]["hidden_layers"], nlohmann::json({200, base_layers[1], 20}));
+  // An index past the list, into a non-list, or malformed is refused, naming the parameter.
+  for (const char* bad : {"model.hidden_layers[3]", "model.embedding_dim[0]", "model.hidden_layers[x]", "model.hidden_layers[0"}) {
+    try {
+      apply_trial_params(default_config(), {{bad, 8}});
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(TrialConfig, ShortNamesOfOlderStudiesMapOntoTheTrainingConfiguration) {
   nlohmann::json params = {{"embedding_dim", 77}, {"learning_rate", 0.003}, {"batch_size", 512}, {"dropout_rate", 0.35},
                            {"hidden_layer_1", 200}, {"hidden_layer_2", 90}, {"hidden_layer_3", 20},
                            {"training.weight_decay", 0.0001}};

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -20,10 +21,29 @@ TEST(SearchSpace, DefaultIsTheSpecificationsSpace) {
   ASSERT_EQ(space.parameters().size(), 7u);
   EXPECT_EQ(space.dimension(), 9);  // batch_size is one-hot over three values
   nlohmann::json j = space.to_json();
-  EXPECT_EQ(j[0], nlohmann::json({{"name", "embedding_dim"}, {"type", "integer"}, {"min", 32.0}, {"max", 128.0}, {"scaling", "linear"}}));
+  EXPECT_EQ(j[0], nlohmann::json({{"name", "model.embedding_dim"}, {"type", "integer"}, {"min", 32.0}, {"max", 128.0}, {"scaling", "linear"}}));
+  // Every parameter is named by the configuration key it sets.
+  std::vector<std::string> names;
+  for (const auto& p : space.parameters()) names.push_back(p.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"model.embedding_dim", "training.learning_rate", "training.batch_size",
+                                             "model.dropout_rate", "model.hidden_layers[0]", "model.hidden_layers[1]",
+                                             "model.hidden_layers[2]"}));
   EXPECT_EQ(j[1]["scaling"], "log");
   EXPECT_EQ(j[2]["values"], nlohmann::json({128, 256, 512}));
   EXPECT_EQ(SearchSpace::from_json(j, "stored").to_json(), j);  // the stored form round-trips
+}
+
+TEST(SearchSpace, ShortNamesOfOlderSpacesAreReadAsConfigurationKeys) {
+  auto space = space_of({{"hidden_layer_2", {{"type", "integer"}, {"min", 8}, {"max", 16}}},
+                         {"learning_rate", {{"type", "continuous"}, {"min", 1e-4}, {"max", 1e-2}}},
+                         {"training.weight_decay", {{"type", "continuous"}, {"min", 0.0}, {"max", 0.1}}}});
+  std::set<std::string> names;
+  for (const auto& p : space.parameters()) names.insert(p.name);
+  EXPECT_EQ(names, (std::set<std::string>{"model.hidden_layers[1]", "training.learning_rate", "training.weight_decay"}));
+  // A short name and its key are the same parameter.
+  EXPECT_THROW(space_of({{"embedding_dim", {{"type", "integer"}, {"min", 8}, {"max", 16}}},
+                         {"model.embedding_dim", {{"type", "integer"}, {"min", 8}, {"max", 16}}}}),
+               ConfigError);
 }
 
 TEST(SearchSpace, EveryIntegerRoundTripsAndOwnsAnEqualShareOfTheCube) {

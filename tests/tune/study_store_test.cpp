@@ -57,6 +57,36 @@ TEST_P(StudyStoreTest, ClaimsNumberTrialsAndStopAtTheBudget) {
   EXPECT_EQ(store.get("s").status, "finished");
 }
 
+// A study stored before trial parameters were named by configuration key reads
+// with the keys: its space, its trials, and a new trial proposed from them.
+TEST_P(StudyStoreTest, AnOlderStudysShortParameterNamesReadAsConfigurationKeys) {
+  auto ws = open();
+  StudyStore store(ws.database());
+  auto study = store.create("old", small_study(3));
+  auto first = store.claim_next(study, "w");
+  ASSERT_TRUE(first);
+  store.finish(first->id, TrialStatus::completed, 0.3, {0.3}, {}, "");
+  // Rewrite the stored rows as an older build wrote them.
+  auto settings = study.settings.to_json();
+  for (auto& p : settings["space"]) p["name"] = p["name"] == "training.learning_rate" ? "learning_rate" : "embedding_dim";
+  ws.database().query("UPDATE studies SET settings = $1 WHERE study_id = $2", {settings.dump(), study.id});
+  const json legacy = {{"learning_rate", first->params["training.learning_rate"]},
+                       {"embedding_dim", first->params["model.embedding_dim"]}};
+  ws.database().query("UPDATE trials SET params = $1 WHERE trial_id = $2", {legacy.dump(), first->id});
+
+  auto reread = store.get("old");
+  std::set<std::string> names;
+  for (const auto& p : reread.settings.space.parameters()) names.insert(p.name);
+  EXPECT_EQ(names, (std::set<std::string>{"model.embedding_dim", "training.learning_rate"}));
+  auto trials = store.trials(reread.id);
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].params, first->params);
+  EXPECT_NO_THROW(reread.settings.space.encode(trials[0].params));
+  auto next = store.claim_next(reread, "w");
+  ASSERT_TRUE(next);
+  EXPECT_TRUE(next->params.contains("model.embedding_dim")) << next->params.dump();
+}
+
 TEST_P(StudyStoreTest, ConcurrentWorkersNeverClaimTheSameTrial) {
   { StudyStore(open().database()).create("race", small_study(16)); }
   std::mutex mutex;
