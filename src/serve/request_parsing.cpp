@@ -84,6 +84,10 @@ nlohmann::json parse_json_body(const std::string& body) {
     return nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& e) {
     throw bad(std::string("request body is not valid JSON: ") + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // Valid syntax the parser still cannot hold, e.g. a number like 1e999 that
+    // overflows a double: the client's mistake (400), not a server error.
+    throw bad(std::string("request body cannot be read as JSON: ") + e.what());
   }
 }
 
