@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/atomic_file.h"
+#include "serve/event_validation.h"
 #include "serve/request_error.h"
 
 namespace hybridrec::serve {
@@ -68,14 +69,6 @@ std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// An event's optional "timestamp" (unix seconds) or now.
-std::int64_t event_timestamp(const nlohmann::json& e, const std::string& where) {
-  if (!e.contains("timestamp")) return now_seconds();
-  const auto& t = e["timestamp"];
-  if (!t.is_number() || !std::isfinite(t.get<double>()) || t.get<double>() < 0 || t.get<double>() > 1e11)
-    throw RequestError(400, where + "field 'timestamp' must be unix seconds (a number >= 0), got " + t.dump().substr(0, 40));
-  return static_cast<std::int64_t>(t.get<double>());
-}
 
 // 400 unless a served model knows the item: an event for an item no model can
 // score would sit in the history forever.
@@ -188,57 +181,18 @@ nlohmann::json RecommendationService::accept_events(const nlohmann::json& body) 
   const std::int64_t now = now_seconds();
   const auto set = hub_->current();
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    const auto& e = batch[i];
     const std::string where = batch.size() > 1 ? fmt::format("event {}: ", i) : "";
-    if (!e.is_object()) throw RequestError(400, where + "an event must be a JSON object");
-    if (!e.contains("type") || !e["type"].is_string())
-      throw RequestError(400, where + "field 'type' is required (impression, click, add_to_cart, purchase)");
-    auto type = parse_feedback_type(e["type"].get<std::string>());
-    if (!type)
-      throw RequestError(400, where + "field 'type': unknown event '" + e["type"].get<std::string>().substr(0, 40) +
-                                  "' (expected impression, click, add_to_cart, purchase)");
-    if (!e.contains("request_id") || !e["request_id"].is_string())
-      throw RequestError(400, where + "field 'request_id' is required (from the recommendation response); a shop "
-                                      "backend sends events without one to POST /v1/users/{id}/history");
-    for (const char* field : {"user_id", "item_id"})
-      if (e.contains(field)) {
-        if (!e[field].is_string()) throw RequestError(400, where + "field '" + field + "' must be a string");
-        check_id(where + "field '" + field + "'", e[field].get<std::string>());
-      }
-    const std::string request_id = e["request_id"].get<std::string>();
-    IssuedRequest issued;
-    try {
-      issued = signer_.verify(request_id, now, request_id_max_age_);
-    } catch (const EventRefused& refused) {
-      throw EventRefused(refused.status(), refused.reason(), where + refused.what());
-    }
-    // The id names the user it was issued to; an event naming another is refused,
-    // one naming none is that user's.
-    if (e.contains("user_id") && e["user_id"].get<std::string>() != issued.user_id)
-      throw EventRefused(400, "wrong_user",
-                         where + "field 'user_id': request_id was issued to another user than '" +
-                             e["user_id"].get<std::string>().substr(0, 80) + "'");
-    // An impression may name the whole response; every other event names the item
-    // acted on, which must have been in that response.
-    if (!e.contains("item_id") && *type != FeedbackType::impression)
-      throw EventRefused(400, "missing_item", where + "field 'item_id' is required for a " + to_string(*type));
-    nlohmann::json record = {{"type", to_string(*type)}, {"request_id", request_id}, {"model_id", issued.model_id},
-                             {"user_id", issued.user_id}, {"received_at", received}};
-    if (e.contains("item_id")) {
-      const std::string item = e["item_id"].get<std::string>();
-      if (!signer_.in_response(issued, item))
-        throw EventRefused(400, "item_not_in_response",
-                           where + "field 'item_id': item '" + item.substr(0, 80) + "' was not in the response of this request_id");
+    ValidatedEvent event = validate_event(batch[i], signer_, now, request_id_max_age_, where);
+    if (event.record.contains("item_id")) {
       try {
-        check_known_item(*set, item, where);
+        check_known_item(*set, event.record["item_id"].get<std::string>(), where);
       } catch (const RequestError& unknown) {
         throw EventRefused(400, "unknown_item", unknown.what());
       }
-      record["item_id"] = item;
     }
-    record["timestamp"] = event_timestamp(e, where);
-    records.push_back(std::move(record));
-    parsed.emplace_back(issued.model_id, *type);
+    event.record["received_at"] = received;
+    records.push_back(std::move(event.record));
+    parsed.emplace_back(event.issued.model_id, event.type);
   }
   events_.append_all(records);  // durable before anything is counted or acknowledged
   for (std::size_t i = 0; i < records.size(); ++i) {
@@ -285,7 +239,7 @@ nlohmann::json RecommendationService::record_history(const std::string& user_id,
       if (name != "type" && name != "item_id" && name != "timestamp")
         throw RequestError(400, where + "unknown field '" + name.substr(0, 40) + "' (accepted: type, item_id, timestamp)");
     records.push_back({{"type", to_string(*type)}, {"user_id", user_id}, {"item_id", item},
-                       {"timestamp", event_timestamp(e, where)}, {"source", "history"}, {"received_at", received}});
+                       {"timestamp", event_timestamp(e, now_seconds(), where)}, {"source", "history"}, {"received_at", received}});
   }
   events_.append_all(records);  // durable before the history changes
   for (const auto& r : records)
