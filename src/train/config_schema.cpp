@@ -209,7 +209,9 @@ std::string describe(const Rule& r) {
 
 // The value as the user wrote it, for messages (short, one line).
 std::string shown(const json& v) {
-  std::string s = v.is_number_float() ? fmt::format("{:g}", v.get<double>()) : v.dump();
+  // Replace, not throw, on bytes that are not UTF-8: a refusal must never fail to print.
+  std::string s = v.is_number_float() ? fmt::format("{:g}", v.get<double>())
+                                      : v.dump(-1, ' ', false, json::error_handler_t::replace);
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
