@@ -58,28 +58,32 @@ def post(events):
 
 
 def timed(label, ids):
+    """Times GET top 10 of each user; returns each user's response (for their events)."""
     runs = [get(f"/v1/recommendations/{u}?k=10") for u in ids]
     ms = sorted(t for t, _ in runs)
     paths = sorted({b["served_by"] for _, b in runs})
     print(f"{label:34} median {ms[len(ms) // 2]:.2f} ms  p90 {ms[int(len(ms) * 0.9)]:.2f} ms  ({', '.join(paths)})")
+    return {u: body for u, (_, body) in zip(ids, runs)}
+
+
+def event(kind, response, position):
+    """An event on the item at `position` of a user's own response, with its signed request_id."""
+    return {"type": kind, "request_id": response["request_id"], "item_id": response["items"][position]["item_id"],
+            "timestamp": 1700000000}
 
 
 users = [str(u) for u in range(1, 201)]  # ML-100K user ids 1..200 (most are trained users)
-items = [str(i) for i in range(1, 201)]
-rid = get("/v1/recommendations/1?k=1")[1]["request_id"]
-timed("users 1-200, no events", users)
-post([{"type": "purchase", "request_id": rid, "user_id": u, "item_id": items[k], "timestamp": 1700000000}
-      for k, u in enumerate(users)])
-timed("users 1-200, 1 purchase each", users)
+shown = timed("users 1-200, no events", users)
+post([event("purchase", shown[u], 0) for u in users])
+shown = timed("users 1-200, 1 purchase each", users)
 new = [f"new-{u}" for u in users]
-timed("new users, no events", new)
-post([{"type": "click", "request_id": rid, "user_id": u, "item_id": items[(k * 7 + j) % 200], "timestamp": 1700000000}
-      for k, u in enumerate(new) for j in range(5)])
+shown_new = timed("new users, no events", new)
+post([event("click", shown_new[u], 5 + j) for u in new for j in range(5)])
 timed("new users, 5 clicks", new)
 ms = []
 for u in users[:100]:
     t = time.perf_counter()
-    post([{"type": "click", "request_id": rid, "user_id": u, "item_id": "5"}])
+    post([event("click", shown[u], 1)])
     ms.append((time.perf_counter() - t) * 1000)
 ms.sort()
 print(f"{'POST one event (fsync)':34} median {ms[50]:.2f} ms")

@@ -9,14 +9,16 @@ chosen on the validation part). The test part is then replayed in time order
 against a real server on 127.0.0.1: before each test interaction (u, i, t) the
 replay asks GET /v1/recommendations/u?k=10 and scores the answer against i (hit
 rate@10 and NDCG@10 of the next item), then posts the interaction as a purchase
-event (with its own timestamp) before u's next request. Two servers per family:
+(with its own timestamp) before u's next request. It goes to the token-guarded
+POST /v1/users/u/history, as a shop backend reports a purchase, not to
+/v1/events: the item bought is usually not one the response showed, and
+/v1/events only takes an event on an item of the signed response it names
+(issue #17). Two servers per family:
   static  --history-max-events 0: answers from the training data alone (today's serving)
   fresh   --history-max-events 200: the online history folds in, purchases are excluded
 "New users" are those with no training interaction (absent from training).
 
-Events of other users are batched into one POST just before the next request of a
-user who has pending events: an answer only depends on its own user's history, so
-every request still sees exactly the events that precede it, with far fewer fsyncs.
+Static serving keeps no history, so nothing is posted to it.
 
 Usage: bench/replay_fresh.py --bin build/hybridrec [--data ../shared/data/ml-100k]
        [--work DIR] [--families ease itemknn ials hybrid]
@@ -26,6 +28,7 @@ import http.client
 import json
 import math
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -72,10 +75,12 @@ class Server:
         except FileNotFoundError:
             pass
         self.port = free_port()
+        self.history = history_events > 0
+        self.token = secrets.token_hex(16)
         self.proc = subprocess.Popen(
             [binary, "serve", "--workspace", workspace, "--port", str(self.port), "--poll-seconds", "0",
              "--threads", "4", "--history-max-events", str(history_events)],
-            stdout=open(log, "w"), stderr=subprocess.STDOUT)
+            stdout=open(log, "w"), stderr=subprocess.STDOUT, env=dict(os.environ, HYBRIDREC_HISTORY_TOKEN=self.token))
         for _ in range(600):
             try:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -95,7 +100,8 @@ class Server:
         return json.loads(body)
 
     def post(self, path, payload):
-        self.conn.request("POST", path, body=json.dumps(payload), headers={"Content-Type": "application/json"})
+        self.conn.request("POST", path, body=json.dumps(payload),
+                          headers={"Content-Type": "application/json", "Authorization": "Bearer " + self.token})
         r = self.conn.getresponse()
         body = r.read()
         if r.status != 200:
@@ -110,14 +116,10 @@ class Server:
 
 def replay(server, rows, test_rows, known_items):
     """Hit rate@10 and NDCG@10 of the next item, over every test interaction and over new users'."""
-    pending, pending_users = [], set()
     sums = {"all": [0, 0.0, 0], "new": [0, 0.0, 0]}  # hits, ndcg, count
     served_by = {}
     for k in test_rows:
         ts, user, item = rows[k]
-        if user in pending_users:
-            server.post("/v1/events", pending)
-            pending, pending_users = [], set()
         answer = server.get(f"/v1/recommendations/{user}?k=10")
         served_by[answer["served_by"]] = served_by.get(answer["served_by"], 0) + 1
         ids = [x["item_id"] for x in answer["items"]]
@@ -128,10 +130,8 @@ def replay(server, rows, test_rows, known_items):
                 rank = ids.index(item)
                 sums[g][0] += 1
                 sums[g][1] += 1.0 / math.log2(rank + 2)
-        if item in known_items:
-            pending.append({"type": "purchase", "request_id": answer["request_id"], "user_id": user, "item_id": item,
-                            "timestamp": ts})
-            pending_users.add(user)
+        if item in known_items and server.history:
+            server.post(f"/v1/users/{user}/history", {"events": [{"type": "purchase", "item_id": item, "timestamp": ts}]})
     out = {g: {"hit_rate@10": s[0] / max(s[2], 1), "ndcg@10": s[1] / max(s[2], 1), "interactions": s[2]}
            for g, s in sums.items()}
     out["served_by"] = served_by

@@ -5,8 +5,9 @@
 #   3. a generated 100k-item catalog, approximate candidate stage (auto: on), cache off
 #   4. the same catalog scored exactly (--ann off), for the side-by-side ratio
 #   5. fresh recommendations (issue #19): every request follows an event of the same
-#      user (bench_serve_fresh: POST /v1/events, then GET timed alone; 1 in 4 users
-#      new), cache off, on ML-100K hybrid, ease and ials models, each served twice in
+#      user (bench_serve_fresh: sessions of one user: an untimed first GET, then 4 x
+#      { POST /v1/events on an item of the last response, with its signed request_id;
+#      GET timed alone }; 1 in 4 users new), cache off, on ML-100K hybrid, ease and ials models, each served twice in
 #      the same run: static (--history-max-events 0, today's serving) and fresh (the
 #      online history folds in), alternating over ROUNDS; prints the p99 fold-in adds
 #      and the throughput ratio (medians). Put WORK_DIR on tmpfs (/dev/shm) to time
@@ -109,9 +110,9 @@ fresh_case() {
         --history-max-events "$history" > "$work/serve-fresh-$mode.log" 2>&1 &
       local pid=$!
       for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
-      "$build/bench/bench_serve_fresh" --port "$port" --users "$work/ml100k-users.txt" --items "$work/ml100k-items.txt" \
+      "$build/bench/bench_serve_fresh" --port "$port" --users "$work/ml100k-users.txt" \
         --threads "$connections" --seconds 3 > /dev/null || true  # warm-up (fills the histories too)
-      line=$("$build/bench/bench_serve_fresh" --port "$port" --users "$work/ml100k-users.txt" --items "$work/ml100k-items.txt" \
+      line=$("$build/bench/bench_serve_fresh" --port "$port" --users "$work/ml100k-users.txt" \
         --threads "$connections" --seconds "${duration%s}")
       kill "$pid"; wait "$pid" 2>/dev/null || true
       printf "%-44s %s   load %s\n" "$name, round $round, $mode" "$line" "$(cut -d' ' -f1 /proc/loadavg)"
@@ -131,7 +132,6 @@ print(f"{'':44} medians: static p99 {s['p99']:.2f} ms, {s['GETs/s']:.0f} GETs/s;
       f"uncached throughput fresh/static {f['GETs/s'] / s['GETs/s']:.2f} (target >= 0.80)")
 PY
 }
-python3 -c "import json,sys; print('\n'.join(json.load(open(sys.argv[1]))))" "$work/ml100k-model/item_id_map.json" > "$work/ml100k-items.txt"
 echo
 echo "every request follows an event of its user; GET timed alone; $connections client threads; cache off"
 fresh_case "ml-100k hybrid" "$work/ml100k-ws"

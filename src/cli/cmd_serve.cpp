@@ -76,6 +76,9 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--history-token", a->server.service.history_token,
                   "Token for POST /v1/users/{id}/history (default: workspace serving/history_token, mode 0600)")
       ->envname("HYBRIDREC_HISTORY_TOKEN");
+  cmd->add_option("--request-id-max-age", a->server.service.request_id_max_age_seconds,
+                  "Seconds after a response during which events naming its request_id are accepted (then 410)")
+      ->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{10} * 366 * 86400));
   cmd->add_option("--fold-in-min-events", a->server.service.serving.fold_in_min_events,
                   "Online events from which a user without training history is served by fold-in")
       ->capture_default_str()->check(CLI::Range(1, 1000000));

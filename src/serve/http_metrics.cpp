@@ -35,6 +35,11 @@ void HttpMetrics::count_recommendation(const std::string& model_id, const std::s
   ++recommendations_[{model_id, role, served_by}];
 }
 
+void HttpMetrics::count_refused_event(const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++refused_events_[reason];
+}
+
 void HttpMetrics::render(std::string& out) const {
   std::lock_guard<std::mutex> lock(mutex_);
   out += "# HELP hybridrec_http_requests_total HTTP requests by route and status code.\n";
@@ -69,6 +74,12 @@ void HttpMetrics::render(std::string& out) const {
   for (const auto& [key, n] : recommendations_)
     out += fmt::format("hybridrec_recommendations_total{{model_id=\"{}\",role=\"{}\",served_by=\"{}\"}} {}\n", key[0],
                        key[1], key[2], n);
+  out += "# HELP hybridrec_events_refused_total Feedback events refused (4xx), by reason.\n";
+  out += "# TYPE hybridrec_events_refused_total counter\n";
+  std::map<std::string, std::uint64_t> refused(refused_events_);
+  for (const char* reason : kEventRefusalReasons) refused.emplace(reason, 0);
+  for (const auto& [reason, n] : refused)
+    out += fmt::format("hybridrec_events_refused_total{{reason=\"{}\"}} {}\n", reason, n);
 }
 
 }  // namespace hybridrec::serve

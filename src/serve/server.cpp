@@ -92,7 +92,7 @@ struct RecommendationServer::Impl {
                 send_json(res, 200, service.record_history(req.matches[1], parse_json_body(req.body), bearer));
               }));
     http.route("POST", "/v1/events", handle(Route::events, [this](const auto& req, auto& res) {
-                send_json(res, 200, service.record_events(parse_json_body(req.body)));
+                send_json(res, 200, service.record_events(req.body));  // counts a refusal by reason
               }));
     http.route("GET", "/v1/experiments", handle(Route::experiments, [this](const auto&, auto& res) {
                send_json(res, 200, service.experiments());

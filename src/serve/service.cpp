@@ -1,12 +1,15 @@
 #include "serve/service.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cmath>
 #include <fstream>
 #include <random>
 
+#include "core/atomic_file.h"
+#include "serve/event_validation.h"
 #include "serve/request_error.h"
 
 namespace hybridrec::serve {
@@ -15,6 +18,14 @@ namespace {
 constexpr std::size_t kMaxEventsPerRequest = 1000;
 
 std::filesystem::path serving_dir(const ServiceOptions& o) { return o.workspace / "serving"; }
+
+// Opens the workspace after removing the temporaries a killed server left in
+// serving/ (a half-written checkout, index or secret), before anything there is read.
+store::Workspace open_cleaned(const ServiceOptions& o) {
+  if (const std::size_t stale = remove_stale_temp_files(serving_dir(o)); stale > 0)
+    spdlog::info("removed {} temporary file(s) left in {} by an interrupted run", stale, serving_dir(o).string());
+  return store::Workspace::open(o.workspace, o.store_url);
+}
 
 std::string now_iso() {
   const auto now = std::chrono::system_clock::now();
@@ -58,14 +69,6 @@ std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// An event's optional "timestamp" (unix seconds) or now.
-std::int64_t event_timestamp(const nlohmann::json& e, const std::string& where) {
-  if (!e.contains("timestamp")) return now_seconds();
-  const auto& t = e["timestamp"];
-  if (!t.is_number() || !std::isfinite(t.get<double>()) || t.get<double>() < 0 || t.get<double>() > 1e11)
-    throw RequestError(400, where + "field 'timestamp' must be unix seconds (a number >= 0), got " + t.dump().substr(0, 40));
-  return static_cast<std::int64_t>(t.get<double>());
-}
 
 // 400 unless a served model knows the item: an event for an item no model can
 // score would sit in the history forever.
@@ -88,34 +91,16 @@ nlohmann::json model_json(const ServedModel& m, const char* role) {
 }
 }  // namespace
 
-std::string make_request_id(const std::string& model_id) {
-  thread_local std::mt19937_64 rng{std::random_device{}() ^ (static_cast<std::uint64_t>(std::random_device{}()) << 32)};
-  return fmt::format("{}:{:016x}", model_id, rng());
-}
-
-std::string model_of_request_id(const std::string& request_id) {
-  const auto colon = request_id.rfind(':');
-  auto malformed = [&] {
-    return RequestError(400, "field 'request_id' must be the request_id of a recommendation response "
-                             "(<model_id>:<16 hex digits>), got '" + request_id.substr(0, 80) + "'");
-  };
-  if (colon == std::string::npos || colon == 0 || request_id.size() - colon - 1 != 16 || colon > 128) throw malformed();
-  for (std::size_t i = colon + 1; i < request_id.size(); ++i)
-    if (!std::isxdigit(static_cast<unsigned char>(request_id[i]))) throw malformed();
-  for (std::size_t i = 0; i < colon; ++i) {
-    const char c = request_id[i];
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) throw malformed();
-  }
-  return request_id.substr(0, colon);
-}
-
 RecommendationService::RecommendationService(const ServiceOptions& options)
-    : workspace_(store::Workspace::open(options.workspace, options.store_url)),
+    : workspace_(open_cleaned(options)),
       hub_(std::make_unique<ModelHub>(workspace_, options.serving, options.environment)),
       users_(serving_dir(options) / "users.jsonl"),
       events_(serving_dir(options) / "events.jsonl"),
       history_(options.history_max_events),
-      history_token_(history_token(options)) {
+      history_token_(history_token(options)),
+      signer_(RequestSigner::for_workspace(serving_dir(options))),
+      request_id_max_age_(options.request_id_max_age_seconds) {
+  if (request_id_max_age_ <= 0) throw Error("request id max age must be positive, got " + std::to_string(request_id_max_age_));
   replay_skipped_ = online_.replay(events_.path());
   history_replayed_ = history_.replay(events_.path());
 }
@@ -131,9 +116,14 @@ nlohmann::json RecommendationService::recommend(const RecommendQuery& query) {
   const RecommendAnswer answer = model.recommend(q);
   http_metrics_.count_recommendation(model.model_id(), role, answer.served_by);
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& s : answer.items) items.push_back({{"item_id", model.bundle().items.id(s.item)}, {"score", s.score}});
+  std::vector<std::string> item_ids;
+  item_ids.reserve(answer.items.size());
+  for (const auto& s : answer.items) {
+    item_ids.push_back(model.bundle().items.id(s.item));
+    items.push_back({{"item_id", item_ids.back()}, {"score", s.score}});
+  }
   return {{"user_id", q.user_id},
-          {"request_id", make_request_id(model.model_id())},
+          {"request_id", signer_.issue(model.model_id(), q.user_id, item_ids, now_seconds())},
           {"model_id", model.model_id()},
           {"model_version", model.version()},
           {"role", role},
@@ -155,7 +145,30 @@ nlohmann::json RecommendationService::put_user(const std::string& user_id, const
           {"known_to_champion", set->champion->bundle().users.find(user_id).has_value()}};
 }
 
+nlohmann::json RecommendationService::record_events(const std::string& body) {
+  nlohmann::json parsed;
+  try {
+    parsed = parse_json_body(body);
+  } catch (const RequestError&) {
+    http_metrics_.count_refused_event("invalid_event");
+    throw;
+  }
+  return record_events(parsed);
+}
+
 nlohmann::json RecommendationService::record_events(const nlohmann::json& body) {
+  try {
+    return accept_events(body);
+  } catch (const EventRefused& e) {
+    http_metrics_.count_refused_event(e.reason());
+    throw;
+  } catch (const RequestError&) {
+    http_metrics_.count_refused_event("invalid_event");
+    throw;
+  }
+}
+
+nlohmann::json RecommendationService::accept_events(const nlohmann::json& body) {
   const nlohmann::json* list = &body;
   if (body.is_object() && body.contains("events")) list = &body["events"];
   std::vector<nlohmann::json> batch = list->is_array() ? std::vector<nlohmann::json>(list->begin(), list->end())
@@ -166,39 +179,21 @@ nlohmann::json RecommendationService::record_events(const nlohmann::json& body) 
   std::vector<nlohmann::json> records;
   std::vector<std::pair<std::string, FeedbackType>> parsed;
   const std::string received = now_iso();
+  const std::int64_t now = now_seconds();
   const auto set = hub_->current();
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    const auto& e = batch[i];
     const std::string where = batch.size() > 1 ? fmt::format("event {}: ", i) : "";
-    if (!e.is_object()) throw RequestError(400, where + "an event must be a JSON object");
-    if (!e.contains("type") || !e["type"].is_string())
-      throw RequestError(400, where + "field 'type' is required (impression, click, add_to_cart, purchase)");
-    auto type = parse_feedback_type(e["type"].get<std::string>());
-    if (!type)
-      throw RequestError(400, where + "field 'type': unknown event '" + e["type"].get<std::string>().substr(0, 40) +
-                                  "' (expected impression, click, add_to_cart, purchase)");
-    if (!e.contains("request_id") || !e["request_id"].is_string())
-      throw RequestError(400, where + "field 'request_id' is required (from the recommendation response)");
-    const std::string request_id = e["request_id"].get<std::string>();
-    const std::string model_id = model_of_request_id(request_id);
-    // Only models this server answered with (now or, through the log, before):
-    // made-up ids would grow the counters and the metric labels without bound.
-    const bool served = model_id == set->champion->model_id() ||
-                        (set->challenger && model_id == set->challenger->model_id()) || online_.knows(model_id);
-    if (!served)
-      throw RequestError(400, where + "field 'request_id' names model '" + model_id + "', which this server has not served");
-    nlohmann::json record = {{"type", to_string(*type)}, {"request_id", request_id}, {"model_id", model_id},
-                             {"received_at", received}};
-    for (const char* field : {"user_id", "item_id"}) {
-      if (!e.contains(field)) continue;
-      if (!e[field].is_string()) throw RequestError(400, where + "field '" + field + "' must be a string");
-      check_id(where + "field '" + field + "'", e[field].get<std::string>());
-      record[field] = e[field];
+    ValidatedEvent event = validate_event(batch[i], signer_, now, request_id_max_age_, where);
+    if (event.record.contains("item_id")) {
+      try {
+        check_known_item(*set, event.record["item_id"].get<std::string>(), where);
+      } catch (const RequestError& unknown) {
+        throw EventRefused(400, "unknown_item", unknown.what());
+      }
     }
-    if (record.contains("item_id")) check_known_item(*set, record["item_id"].get<std::string>(), where);
-    record["timestamp"] = event_timestamp(e, where);
-    records.push_back(std::move(record));
-    parsed.emplace_back(model_id, *type);
+    event.record["received_at"] = received;
+    records.push_back(std::move(event.record));
+    parsed.emplace_back(event.issued.model_id, event.type);
   }
   events_.append_all(records);  // durable before anything is counted or acknowledged
   for (std::size_t i = 0; i < records.size(); ++i) {
@@ -245,7 +240,7 @@ nlohmann::json RecommendationService::record_history(const std::string& user_id,
       if (name != "type" && name != "item_id" && name != "timestamp")
         throw RequestError(400, where + "unknown field '" + name.substr(0, 40) + "' (accepted: type, item_id, timestamp)");
     records.push_back({{"type", to_string(*type)}, {"user_id", user_id}, {"item_id", item},
-                       {"timestamp", event_timestamp(e, where)}, {"source", "history"}, {"received_at", received}});
+                       {"timestamp", event_timestamp(e, now_seconds(), where)}, {"source", "history"}, {"received_at", received}});
   }
   events_.append_all(records);  // durable before the history changes
   for (const auto& r : records)

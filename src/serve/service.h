@@ -6,8 +6,10 @@
 // State in the workspace (serving/): users.jsonl (attributes of new users) and
 // events.jsonl (feedback and users' online histories), both append-only and
 // fsync'ed before a request is answered, replayed on start so online metrics and
-// histories survive a restart; history_token (optional, mode 0600); models/
-// (checked-out registry models and their candidate indexes).
+// histories survive a restart; history_token (optional, mode 0600);
+// request_id_secret (the key that signs request ids, made on first start, mode
+// 0600; see serve/request_signing.h); models/ (checked-out registry models and
+// their candidate indexes).
 #include <chrono>
 #include <memory>
 #include <string>
@@ -20,6 +22,7 @@
 #include "serve/online_history.h"
 #include "serve/online_metrics.h"
 #include "serve/request_parsing.h"
+#include "serve/request_signing.h"
 #include "serve/user_store.h"
 #include "store/workspace.h"
 
@@ -36,6 +39,8 @@ struct ServiceOptions {
   // Bearer token for POST /v1/users/{id}/history; empty: the workspace's
   // serving/history_token file (mode 0600) if present, else the endpoint answers 403.
   std::string history_token;
+  // A feedback event is accepted for a request id at most this old (410 after).
+  std::int64_t request_id_max_age_seconds = kDefaultRequestIdMaxAgeSeconds;
 };
 
 class RecommendationService {
@@ -44,6 +49,10 @@ class RecommendationService {
 
   nlohmann::json recommend(const RecommendQuery& query);
   nlohmann::json put_user(const std::string& user_id, const nlohmann::json& body);
+  // POST /v1/events: one event or a list, each naming the request_id of a response
+  // this server issued (signed), the same user and an item of that response; the
+  // batch is kept whole or refused whole, and a refusal is counted by reason.
+  nlohmann::json record_events(const std::string& body);
   nlohmann::json record_events(const nlohmann::json& body);
   // POST /v1/users/{id}/history: a shop backend's events of one user
   // ({"events": [{"item_id", "type", "timestamp"}]} or the list itself), checked
@@ -61,6 +70,8 @@ class RecommendationService {
   const OnlineHistory& online_history() const { return history_; }
 
  private:
+  nlohmann::json accept_events(const nlohmann::json& body);
+
   store::Workspace workspace_;
   std::unique_ptr<ModelHub> hub_;
   UserStore users_;
@@ -68,15 +79,11 @@ class RecommendationService {
   OnlineMetrics online_;
   OnlineHistory history_;
   std::string history_token_;
+  RequestSigner signer_;
+  std::int64_t request_id_max_age_;
   std::size_t replay_skipped_ = 0, history_replayed_ = 0;
   HttpMetrics http_metrics_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
-
-// "<model_id>:<16 hex digits>": the model that answered travels inside the id,
-// so a feedback event is attributed to it with no per-request server state.
-std::string make_request_id(const std::string& model_id);
-// Splits a request id; throws RequestError naming the malformed id.
-std::string model_of_request_id(const std::string& request_id);
 
 }  // namespace hybridrec::serve

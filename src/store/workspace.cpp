@@ -1,5 +1,6 @@
 #include "store/workspace.h"
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "store/schema.h"
 
@@ -11,6 +12,9 @@ Workspace Workspace::open(const std::filesystem::path& dir, const std::string& s
   Workspace ws;
   ws.root_ = std::filesystem::absolute(dir);
   std::filesystem::create_directories(ws.root_);
+  // Objects a killed run was writing (write_file_atomic temporaries whose writer is
+  // gone) would otherwise stay in the store forever, unreferenced.
+  remove_stale_temp_files(ws.root_ / "artifacts");
   ws.db_ = open_database(store_url.empty() ? (ws.root_ / "workspace.db").string() : store_url);
   ws.schema_version_ = migrate(*ws.db_);
   ws.artifacts_ = std::make_unique<ArtifactStore>(ws.root_ / "artifacts");

@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "default_config.h"  // generated from configs/default.yaml by CMake
 #include "train/config_schema.h"
 
@@ -77,6 +78,15 @@ nlohmann::json yaml_to_json(const std::string& yaml_text, const std::string& sou
   if (yaml_text.size() > kMaxConfigBytes)
     throw ConfigError(source + ": " + std::to_string(yaml_text.size()) + " bytes; a configuration is at most " +
                       std::to_string(kMaxConfigBytes) + " bytes");
+  // YAML is UTF-8 text; other bytes would be carried into config.json, whose
+  // writer (and every message quoting the value) cannot encode them.
+  if (!is_valid_utf8(yaml_text)) {
+    std::size_t line = 1, start = 0;
+    for (auto end = yaml_text.find('\n'); end != std::string::npos && is_valid_utf8(std::string_view(yaml_text).substr(start, end - start));
+         end = yaml_text.find('\n', start))
+      ++line, start = end + 1;
+    throw DataError(source, line, "", "not UTF-8 text (a configuration must be UTF-8)");
+  }
   // yaml-cpp itself refuses nesting past its depth guard (DeepRecursion).
   Expansion expansion{source};
   try {

@@ -87,10 +87,11 @@ TEST(Fresh, NewVisitorsListChangesAfterTheirClicksThroughTheContentPath) {
   const auto before = s.get_json("/v1/recommendations/" + visitor + "?k=10");
   EXPECT_EQ(before["served_by"], "popularity");
   EXPECT_EQ(before["known_user"], false);
-  // Five clicks on the items a trained user's list starts with (not the popular head).
-  const auto taste = s.get_json("/v1/recommendations/" + champion_user() + "?k=20");
+  // Five clicks far down a long list the visitor was shown (not the popular head):
+  // an event names an item of the response its request_id came with.
+  const auto long_list = s.get_json("/v1/recommendations/" + visitor + "?k=60");
   nlohmann::json clicks = nlohmann::json::array();
-  for (int i = 15; i < 20; ++i) clicks.push_back(event("click", before, taste["items"][i]["item_id"]));
+  for (int i = 50; i < 55; ++i) clicks.push_back(event("click", long_list, long_list["items"][i]["item_id"]));
   EXPECT_EQ(s.post_json("/v1/events", clicks.dump())["accepted"], 5);
   const auto after = s.get_json("/v1/recommendations/" + visitor + "?k=10");
   EXPECT_EQ(after["served_by"], "content_fold_in") << "the hybrid scores a visitor with a history through its content path";
@@ -107,7 +108,7 @@ TEST(Fresh, FoldInNeedsTheConfiguredNumberOfEventsForAUserWithoutTrainingHistory
   RunningServer s(ws, options);
   const std::string visitor = new_champion_user("min-");
   const auto first = s.get_json("/v1/recommendations/" + visitor + "?k=5");
-  const auto items = ids_of(s.get_json("/v1/recommendations/" + champion_user() + "?k=10"));
+  const auto items = ids_of(first);
   for (int i = 0; i < 3; ++i) {
     s.post_json("/v1/events", nlohmann::json(event("click", first, items[i])).dump());
     const auto r = s.get_json("/v1/recommendations/" + visitor + "?k=5");
@@ -123,11 +124,11 @@ TEST(Fresh, BadEventsAreRefusedAndNothingIsAdded) {
   RunningServer s(ws, options);
   const std::string visitor = new_champion_user("bad-");
   const auto r = s.get_json("/v1/recommendations/" + visitor + "?k=3");
-  const std::string item = s.get_json("/v1/recommendations/" + champion_user() + "?k=3")["items"][0]["item_id"];
+  const std::string item = r["items"][0]["item_id"];
   // An unknown item in a batch: the whole batch is refused, the good event too.
   nlohmann::json batch = nlohmann::json::array({event("click", r, item), event("click", r, "no-such-item")});
   auto e = s.post_json("/v1/events", batch.dump(), 400);
-  EXPECT_NE(e["error"].get<std::string>().find("unknown item 'no-such-item'"), std::string::npos) << e.dump();
+  EXPECT_NE(e["error"].get<std::string>().find("item 'no-such-item' was not in the response"), std::string::npos) << e.dump();
   // An unknown event type.
   nlohmann::json odd = event("click", r, item);
   odd["type"] = "wishlist";
@@ -198,12 +199,10 @@ TEST(Fresh, OnlineHistorySurvivesAKill9OfTheServerProcess) {
   const auto ws = copy_workspace("fresh_kill");
   // A free port: bind an in-process server to any port, note it, stop it.
   int port = 0;
-  std::string bought;
   const std::string visitor = new_champion_user("killed-");
   {
     RunningServer probe(ws);
     port = probe.port;
-    bought = probe.get_json("/v1/recommendations/" + champion_user() + "?k=1")["items"][0]["item_id"];
   }
   const std::string log = (ws.parent_path() / "serve.log").string();
   const std::string command = std::string(HYBRIDREC_BINARY) + " serve --workspace '" + ws.string() + "' --port " +
@@ -227,6 +226,7 @@ TEST(Fresh, OnlineHistorySurvivesAKill9OfTheServerProcess) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_FALSE(first.is_null()) << "the serve process never answered";
+  const std::string bought = first["items"][0]["item_id"];
   auto posted = client.Post("/v1/events", nlohmann::json::array({event("purchase", first, bought)}).dump(), "application/json");
   ASSERT_TRUE(posted);
   ASSERT_EQ(posted->status, 200) << posted->body;

@@ -10,6 +10,7 @@
 #include "serve/online_metrics.h"
 #include "serve/request_error.h"
 #include "serve/request_parsing.h"
+#include "serve/request_signing.h"
 #include "serve/service.h"
 #include "serve/traffic_split.h"
 #include "test_support.h"
@@ -153,10 +154,115 @@ TEST(RequestParsing, RejectsEveryMalformedParameterWithANamedReason) {
   EXPECT_NE(status_of({}, std::string(300, 'x')).find("at most 256"), std::string::npos);
 }
 
-TEST(RequestIds, CarryTheAnsweringModelAndRejectForgeries) {
-  const auto id = make_request_id("rec-model-v1.2.3");
-  EXPECT_EQ(model_of_request_id(id), "rec-model-v1.2.3");
-  EXPECT_NE(make_request_id("m"), make_request_id("m"));
-  for (const char* bad : {"", "nocolon", ":0123456789abcdef", "m:0123", "m:0123456789abcdeg", "m\"x:0123456789abcdef"})
-    EXPECT_THROW(model_of_request_id(bad), RequestError) << bad;
+namespace {
+// The reason an id is refused with ("" if it is accepted).
+std::string refusal(const RequestSigner& signer, const std::string& id, std::int64_t now = 1'700'000'000,
+                    std::int64_t max_age = 86400) {
+  try {
+    signer.verify(id, now, max_age);
+    return "";
+  } catch (const EventRefused& e) {
+    return e.reason();
+  }
+}
+}  // namespace
+
+TEST(RequestIds, CarryModelUserTimeAndItemsUnderASignature) {
+  const RequestSigner signer("0123456789abcdef0123456789abcdef");
+  const std::vector<std::string> items = {"i00014", "i00140", "i00401"};
+  const auto id = signer.issue("rec-model-v1.2.3", "u000649", items, 1'700'000'000);
+  const auto issued = signer.verify(id, 1'700'000'100, 86400);
+  EXPECT_EQ(issued.model_id, "rec-model-v1.2.3");
+  EXPECT_EQ(issued.user_id, "u000649");
+  EXPECT_EQ(issued.issued_at, 1'700'000'000);
+  for (const auto& item : items) EXPECT_TRUE(signer.in_response(issued, item)) << item;
+  for (const char* other : {"i00015", "i0001", "I00014", ""}) EXPECT_FALSE(signer.in_response(issued, other)) << other;
+  // Two answers with the same content are still two responses.
+  EXPECT_NE(signer.issue("m", "u", items, 5), signer.issue("m", "u", items, 5));
+  // A thousand items (the largest k) stay under the accepted length.
+  std::vector<std::string> many;
+  for (int i = 0; i < 1000; ++i) many.push_back("item-" + std::to_string(i));
+  const auto long_id = signer.issue("rec-model-v1.2.3", std::string(256, 'u'), many, 1'700'000'000);
+  EXPECT_LE(long_id.size(), kMaxRequestIdBytes);
+  const auto all = signer.verify(long_id, 1'700'000'000, 86400);
+  EXPECT_EQ(all.item_fingerprints.size(), 1000u);
+  for (const auto& item : many) EXPECT_TRUE(signer.in_response(all, item));
+}
+
+TEST(RequestIds, ForgedTamperedForeignAndExpiredIdsAreRefused) {
+  const RequestSigner signer("0123456789abcdef0123456789abcdef");
+  const auto id = signer.issue("m", "u1", {"a", "b"}, 1'700'000'000);
+  EXPECT_EQ(refusal(signer, id), "");
+  // Not ours at all: the old unsigned format, garbage, a wrong prefix, an over-long id.
+  for (const std::string& bad : std::vector<std::string>{"", "forged", "rec-model-v1.0.0:0123456789abcdef", "r1.", "r1.abc", "r1.a$b.c",
+                                "r2" + id.substr(2), std::string(kMaxRequestIdBytes + 1, 'x')})
+    EXPECT_EQ(refusal(signer, bad), "malformed_request_id") << bad;
+  // Each character of payload or tag changed: the signature no longer matches
+  // (or the id no longer decodes).
+  for (std::size_t i = 3; i < id.size(); ++i) {
+    if (id[i] == '.') continue;
+    std::string tampered = id;
+    tampered[i] = tampered[i] == 'A' ? 'B' : 'A';
+    const auto why = refusal(signer, tampered);
+    EXPECT_TRUE(why == "bad_signature" || why == "malformed_request_id") << i << " " << why;
+  }
+  // A well-formed id signed with another workspace's secret.
+  const RequestSigner other("another secret of sixteen+ bytes");
+  EXPECT_EQ(refusal(signer, other.issue("m", "u1", {"a"}, 1'700'000'000)), "bad_signature");
+  // Age: accepted up to max_age, 410 after; far in the future is refused too.
+  EXPECT_EQ(refusal(signer, id, 1'700'000'000 + 86400), "");
+  EXPECT_EQ(refusal(signer, id, 1'700'000'000 + 86401), "expired");
+  EXPECT_EQ(refusal(signer, id, 1'700'000'000 + 61, 60), "expired");
+  try {
+    signer.verify(id, 1'800'000'000, 86400);
+    ADD_FAILURE() << "an expired id was accepted";
+  } catch (const EventRefused& e) {
+    EXPECT_EQ(e.status(), 410);
+  }
+  EXPECT_EQ(refusal(signer, id, 1'700'000'000 - 3600), "issued_in_future");
+}
+
+TEST(RequestIds, WorkspaceSecretIsCreatedOwnerOnlyAndRefusedWhenWider) {
+  namespace fs = std::filesystem;
+  const auto dir = hybridrec::testing::scratch_dir("request_id_secret") / "serving";
+  const auto file = dir / "request_id_secret";
+  const auto first = RequestSigner::for_workspace(dir);
+  ASSERT_TRUE(fs::is_regular_file(file));
+  EXPECT_EQ(fs::status(file).permissions() & fs::perms::mask, fs::perms::owner_read | fs::perms::owner_write);
+  for (const auto& entry : fs::directory_iterator(dir)) EXPECT_EQ(entry.path().filename(), "request_id_secret");
+  // The same secret on the next start: ids issued before a restart stay valid.
+  const auto id = first.issue("m", "u", {"a"}, 1'700'000'000);
+  EXPECT_EQ(refusal(RequestSigner::for_workspace(dir), id), "");
+  // Group- or world-accessible: refused, naming the file and the fix.
+  for (const auto extra : {fs::perms::group_read, fs::perms::others_read, fs::perms::others_write}) {
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | extra);
+    try {
+      RequestSigner::for_workspace(dir);
+      ADD_FAILURE() << "a secret with wider permissions was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("chmod 600"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+    }
+  }
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+  std::ofstream(file) << "not hex\n";
+  EXPECT_THROW(RequestSigner::for_workspace(dir), Error);
+  // A symlink in its place (to a file an attacker chose) is refused too.
+  fs::remove(file);
+  std::ofstream(dir / "elsewhere") << "00112233445566778899aabbccddeeff\n";
+  fs::permissions(dir / "elsewhere", fs::perms::owner_read | fs::perms::owner_write);
+  fs::create_symlink(dir / "elsewhere", file);
+  EXPECT_THROW(RequestSigner::for_workspace(dir), Error);
+}
+
+TEST(RequestParsing, AnOverflowingNumberInABodyIsAClientError) {
+  // 1e999 is valid JSON syntax but no double holds it: a 400, not a 500.
+  for (const std::string body : {R"({"type": "click", "timestamp": 1e999})", "[1e999]", "-1e999"}) {
+    try {
+      parse_json_body(body);
+      ADD_FAILURE() << body << " was accepted";
+    } catch (const RequestError& e) {
+      EXPECT_EQ(e.status(), 400) << body;
+    }
+  }
 }

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <ctime>
 #include <set>
 #include <thread>
 
 #include "serve/mmr.h"
+#include "serve/request_signing.h"
 #include "serve/traffic_split.h"
 #include "serve_fixture.h"
 #include "store/workspace.h"
@@ -33,7 +35,8 @@ std::vector<std::string> ids_of(const nlohmann::json& response) {
 }  // namespace
 
 TEST(Server, KnownUserGetsTheModelsTopKWithoutItsTrainingItems) {
-  RunningServer s(copy_workspace("ws"));
+  const auto ws = copy_workspace("ws");
+  RunningServer s(ws);
   const std::string user = user_on(false);
   auto r = s.get_json("/v1/recommendations/" + user + "?k=7");
   EXPECT_EQ(r["served_by"], "model");
@@ -41,7 +44,10 @@ TEST(Server, KnownUserGetsTheModelsTopKWithoutItsTrainingItems) {
   EXPECT_EQ(r["role"], "champion");
   EXPECT_EQ(r["model_id"], "rec-model-v1.0.0");
   EXPECT_EQ(r["model_version"], "v1.0.0");
-  EXPECT_EQ(model_of_request_id(r["request_id"]), "rec-model-v1.0.0");
+  // The request id is signed with the workspace's secret and names who answered whom.
+  const auto issued = RequestSigner::for_workspace(ws / "serving").verify(r["request_id"].get<std::string>(), std::time(nullptr), 60);
+  EXPECT_EQ(issued.model_id, "rec-model-v1.0.0");
+  EXPECT_EQ(issued.user_id, user);
   ASSERT_EQ(r["items"].size(), 7u);
   const auto& model = s.server->service().models().current()->champion->bundle();
   const auto& seen = model.seen[*model.users.find(user)];

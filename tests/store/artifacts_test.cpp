@@ -1,3 +1,7 @@
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <set>
 
 #include "store/model_dir.h"
@@ -32,6 +36,26 @@ TEST_P(ArtifactTest, FilesAreStoredByContentAndCheckedOutIntact) {
   auto out = ws.registry().checkout(m.model_id, dir() / "checkout");
   EXPECT_EQ(read_file(out / "maps" / "user_id_map.json"), read_file(src / "maps" / "user_id_map.json"));
   EXPECT_EQ(read_file(out / "model.safetensors"), read_file(src / "model.safetensors"));
+}
+
+// Issue #17, item 7: an object a killed registration was writing is removed the
+// next time the workspace is opened; a live writer's temporary is left alone.
+TEST_P(ArtifactTest, TemporariesOfAKilledWriterAreRemovedAtTheNextOpen) {
+  auto ws = open();
+  auto m = ws.registry().register_model(store::register_request_from_model_dir(write_model_dir(dir() / "model", {})));
+  const auto object = ws.artifacts().object_path(m.files.front().sha256);
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  const auto stale = object.parent_path() / (object.filename().string() + ".tmp" + std::to_string(child) + "_7");
+  const auto live = object.parent_path() / (object.filename().string() + ".tmp" + std::to_string(::getpid()) + "_8");
+  std::ofstream(stale) << "half an object";
+  std::ofstream(live) << "being written";
+  auto reopened = open();
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(object)) << "a finished object stays";
+  reopened.registry().verify_artifacts(m.model_id);
 }
 
 TEST_P(ArtifactTest, CorruptedOrMissingFileIsReportedByName) {

@@ -245,3 +245,22 @@ TEST(MemoryEstimate, AModelTooLargeIsRefusedWithTheEstimateBeforeAllocation) {
 
 }  // namespace
 }  // namespace hybridrec
+
+// Found by fuzz_yaml_config (issue #17): a byte that is not UTF-8 in a value
+// escaped as a raw nlohmann type_error while the refusal was being printed.
+// The kept input is fuzz/corpus/fuzz_yaml_config/crash-non-utf8-value.
+TEST(ConfigSchema, ATextThatIsNotUtf8IsRefusedNamingItsLine) {
+  const auto file = hybridrec::testing::scratch_dir("config-utf8") / "config.yaml";
+  std::ofstream(file) << "model:\n  embedding_dim: \x82" "8.7\n";
+  try {
+    hybridrec::load_config(file, {});
+    ADD_FAILURE() << "a non-UTF-8 configuration was accepted";
+  } catch (const hybridrec::Error& e) {
+    const std::string why = e.what();
+    EXPECT_NE(why.find("UTF-8"), std::string::npos) << why;
+    EXPECT_NE(why.find(":2"), std::string::npos) << "names line 2: " << why;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "a raw library exception escaped: " << e.what();
+  }
+  EXPECT_THROW(hybridrec::load_config(std::nullopt, {"model.embedding_dim=\x82"}), hybridrec::Error) << "in --set too";
+}
