@@ -13,6 +13,7 @@
 // Eigen (through serve/server.h) before httplib.h: httplib pulls in <resolv.h>,
 // whose `_res` macro breaks Eigen's headers when they come later.
 #include "serve/server.h"
+#include "serve/traffic_split.h"
 #include "train/tracked_training.h"
 #include <httplib.h>
 
@@ -35,5 +36,14 @@ struct RunningServer {
 
 // Sends raw bytes to the port and returns the HTTP status of the answer (0 if none).
 int raw_request_status(int port, const std::string& bytes);
+
+// The (skip+1)-th user id of the fixture's kind ("u000000", ...) that the stable
+// hash sends to the champion (challenger == false) or to the 30% challenger.
+inline std::string user_on(bool challenger, int skip = 0) {
+  for (int i = 0;; ++i) {
+    std::string id = "u" + std::string(6 - std::to_string(i).size(), '0') + std::to_string(i);
+    if (assigned_to_challenger(id, 30) == challenger && skip-- == 0) return id;
+  }
+}
 
 }  // namespace hybridrec::serve::testing

@@ -20,13 +20,6 @@ using namespace hybridrec::serve;
 using namespace hybridrec::serve::testing;
 
 namespace {
-// A user id the stable hash sends to the champion (challenger == false) or the challenger.
-std::string user_on(bool challenger, double percent = 30) {
-  for (int i = 0;; ++i) {
-    std::string id = "u" + std::string(6 - std::to_string(i).size(), '0') + std::to_string(i);
-    if (assigned_to_challenger(id, percent) == challenger) return id;
-  }
-}
 std::vector<std::string> ids_of(const nlohmann::json& response) {
   std::vector<std::string> out;
   for (const auto& item : response["items"]) out.push_back(item["item_id"]);

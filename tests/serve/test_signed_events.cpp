@@ -26,13 +26,6 @@ using namespace hybridrec::serve::testing;
 
 namespace {
 
-std::string user_on(bool challenger, int skip = 0) {
-  for (int i = 0;; ++i) {
-    std::string id = "u" + std::string(6 - std::to_string(i).size(), '0') + std::to_string(i);
-    if (assigned_to_challenger(id, 30) == challenger && skip-- == 0) return id;
-  }
-}
-
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
