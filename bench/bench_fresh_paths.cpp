@@ -77,27 +77,25 @@ int main(int argc, char** argv) {
               model.c_str(), bundle.type().c_str(), bundle.users.size(), bundle.items.size(), events);
   Timings known_static, known_fresh, new_static, new_fresh, features, scoring, score_all;
   std::string by[4];
+  // One request timed into `into`; the path that answered it goes to by[slot].
+  auto timed = [&](const RecommendQuery& q, Timings& into, int slot) {
+    const auto start = Clock::now();
+    by[slot] = served.recommend(q).served_by;
+    into.add(start);
+  };
   for (int r = 0; r < repeats; ++r)
     for (std::size_t k = 0; k < known.size(); ++k) {
       RecommendQuery q;
       q.k = 10;
       q.user_id = known[k];
-      auto start = Clock::now();
-      by[0] = served.recommend(q).served_by;
-      known_static.add(start);
+      timed(q, known_static, 0);
       q.online = history();
-      start = Clock::now();
-      by[1] = served.recommend(q).served_by;
-      known_fresh.add(start);
+      timed(q, known_fresh, 1);
       q.user_id = "new-" + std::to_string(k);
       q.online = {};
-      start = Clock::now();
-      by[2] = served.recommend(q).served_by;
-      new_static.add(start);
+      timed(q, new_static, 2);
       q.online = history();
-      start = Clock::now();
-      by[3] = served.recommend(q).served_by;
-      new_fresh.add(start);
+      timed(q, new_fresh, 3);
 
       // The parts of a feature fold-in, for a family with behaviour features.
       const FeatureFoldIn* fold_in = bundle.recommender->feature_fold_in();
@@ -110,7 +108,7 @@ int main(int argc, char** argv) {
       std::vector<float> dense(f.dense.row(u).data(), f.dense.row(u).data() + f.dense_dim());
       std::vector<std::int32_t> cats(f.num_categorical());
       for (std::size_t j = 0; j < cats.size(); ++j) cats[j] = f.categorical[j][u];
-      start = Clock::now();
+      auto start = Clock::now();
       bundle.feature_builder->fold_in_user_behaviour(*bundle.training_behaviour, u, behaviour, dense.data(), cats.data());
       features.add(start);
       std::vector<float> out(bundle.items.size());

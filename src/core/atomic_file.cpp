@@ -62,13 +62,17 @@ std::size_t remove_stale_temp_files(const std::filesystem::path& dir) {
   return removed;
 }
 
+std::filesystem::path temp_path_beside(const std::filesystem::path& path) {
+  auto tmp = path;
+  tmp += ".tmp" + std::to_string(::getpid()) + "_" + std::to_string(std::random_device{}());
+  return tmp;
+}
+
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
   refuse_special_file(path, "output");
   if (fs::is_directory(path)) throw Error("cannot write " + path.string() + ": it is a folder");
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  std::random_device rd;
-  auto tmp = path;
-  tmp += ".tmp" + std::to_string(::getpid()) + "_" + std::to_string(rd());
+  const auto tmp = temp_path_beside(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) throw Error("cannot write " + tmp.string() + ": " + std::strerror(errno));
   std::size_t done = 0;

@@ -16,6 +16,9 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 // Throws Error (naming `what` and the path) when the path exists and is neither a
 // regular file nor a folder: writing there would block on a FIFO or replace a device.
 void refuse_special_file(const std::filesystem::path& path, std::string_view what);
+// A fresh temporary name beside `path` (<file>.tmp<pid>_<n>): the one form
+// remove_stale_temp_files recognises, so every writer's leftovers are cleaned.
+std::filesystem::path temp_path_beside(const std::filesystem::path& path);
 // Removes the temporaries (<file>.tmp<pid>_<n>) of writers no longer running from
 // `dir` and its subfolders; returns how many. A missing folder has none.
 std::size_t remove_stale_temp_files(const std::filesystem::path& dir);

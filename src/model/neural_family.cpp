@@ -1,7 +1,5 @@
 #include "model/neural_family.h"
 
-#include "model/id_dropout_choice.h"
-
 #include <algorithm>
 #include <map>
 

@@ -2,14 +2,13 @@
 
 #include <hnswlib/hnswlib.h>
 #include <omp.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <random>
 #include <string>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace hybridrec::serve {
@@ -52,9 +51,9 @@ CandidateIndex::CandidateIndex(const ItemVectors& vectors, const CandidateIndexO
     for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i)
       impl_->graph->addPoint(augmented.row(i).data(), static_cast<hnswlib::labeltype>(i));
     if (!cache_file.empty()) {
-      // Named as write_file_atomic names its temporaries, so one a kill leaves
-      // behind is recognised and removed at the next start (serve/service.cpp).
-      const auto tmp = cache_file.string() + ".tmp" + std::to_string(::getpid()) + "_" + std::to_string(std::random_device{}());
+      // A temporary named as every writer's, so one a kill leaves behind is
+      // recognised and removed at the next start (serve/service.cpp).
+      const auto tmp = temp_path_beside(cache_file).string();
       impl_->graph->saveIndex(tmp);
       std::filesystem::rename(tmp, cache_file);
     }

@@ -130,8 +130,7 @@ void create_secret_once(const std::filesystem::path& file) {
   if (RAND_bytes(key, sizeof key) != 1) throw Error("cannot draw a random request-id secret (OpenSSL RAND_bytes failed)");
   const std::string content = to_hex({reinterpret_cast<const char*>(key), sizeof key}) + "\n";
   std::filesystem::create_directories(file.parent_path());
-  auto tmp = file;
-  tmp += ".tmp" + std::to_string(::getpid()) + "_" + std::to_string(std::random_device{}());
+  const auto tmp = temp_path_beside(file);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) throw Error("cannot create " + tmp.string() + ": " + std::strerror(errno));
   const bool written = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) && ::fsync(fd) == 0;
