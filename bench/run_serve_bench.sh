@@ -10,8 +10,12 @@
 #      GET timed alone }; 1 in 4 users new), cache off, on ML-100K hybrid, ease and ials models, each served twice in
 #      the same run: static (--history-max-events 0, today's serving) and fresh (the
 #      online history folds in), alternating over ROUNDS; prints the p99 fold-in adds
-#      and the throughput ratio (medians). Put WORK_DIR on tmpfs (/dev/shm) to time
-#      serving rather than the event log's fsync, which otherwise bounds the loop.
+#      and the throughput ratio (medians), and per run the share of responses each
+#      serving path gave. Run twice: over every user of the id map plus new users
+#      (the mix a shop sees), and over users with training interactions only, whom
+#      both modes score, to isolate what fold-in adds to one scored request. Put
+#      WORK_DIR on tmpfs (/dev/shm) to time serving rather than the event log's
+#      fsync, which otherwise bounds the loop.
 # plus the candidate stage's recall against exact scoring (bench_candidates).
 # Usage: bench/run_serve_bench.sh [BUILD_DIR] [WORK_DIR]   (DURATION=15s CONNECTIONS=16 env;
 #        CASES=fresh runs case 5 alone)
@@ -84,6 +88,7 @@ run_case() {
 }
 
 python3 -c "import json,sys; print('\n'.join(json.load(open(sys.argv[1]))))" "$work/ml100k-model/user_id_map.json" > "$work/ml100k-users.txt"
+python3 "$root/bench/served_by_mix.py" --trained-users "$work/ml100k-model" > "$work/ml100k-trained-users.txt"
 if [ "$cases" = all ]; then
 python3 -c "import json,sys; print('\n'.join(json.load(open(sys.argv[1]))))" "$work/big-model/user_id_map.json" > "$work/big-users.txt"
 
@@ -94,11 +99,16 @@ run_case "100k items, candidate stage, cache off" "$work/big-ws" "$work/big-user
 run_case "100k items, exact scoring, cache off" "$work/big-ws" "$work/big-users.txt" --cache-mb 0 --ann off
 fi
 
-# fresh_case NAME WORKSPACE: the same model served static and fresh, cache off,
-# alternating for ROUNDS rounds (default 3) so that a burst of load on a shared
-# machine does not land on one mode only; the medians are compared.
+# fresh_case NAME WORKSPACE USERS_FILE NEW_SHARE: the same model served static and
+# fresh, cache off, alternating for ROUNDS rounds (default 3) so that a burst of
+# load on a shared machine does not land on one mode only; the medians are
+# compared. Each run also prints which path answered (/metrics' served_by counts):
+# fresh serving sends users that static serving answers from the popularity list
+# (new users, and users of the id map with no training interactions) through the
+# model, and that share, not the fold-in itself, is most of what it costs a
+# family whose catalogue pass is expensive.
 fresh_case() {
-  local name="$1" ws="$2" line
+  local name="$1" ws="$2" users="$3" new_share="$4" line
   local results="$work/fresh-${name// /-}.txt"
   : > "$results"
   for round in $(seq 1 "${ROUNDS:-3}"); do
@@ -110,12 +120,14 @@ fresh_case() {
         --history-max-events "$history" > "$work/serve-fresh-$mode.log" 2>&1 &
       local pid=$!
       for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
-      "$build/bench/bench_serve_fresh" --port "$port" --users "$work/ml100k-users.txt" \
+      "$build/bench/bench_serve_fresh" --port "$port" --users "$users" --new-users "$new_share" \
         --threads "$connections" --seconds 3 > /dev/null || true  # warm-up (fills the histories too)
-      line=$("$build/bench/bench_serve_fresh" --port "$port" --users "$work/ml100k-users.txt" \
+      local before; before=$(curl -sf "http://127.0.0.1:$port/metrics")
+      line=$("$build/bench/bench_serve_fresh" --port "$port" --users "$users" --new-users "$new_share" \
         --threads "$connections" --seconds "${duration%s}")
+      local paths; paths=$(python3 "$root/bench/served_by_mix.py" <(echo "$before") <(curl -sf "http://127.0.0.1:$port/metrics"))
       kill "$pid"; wait "$pid" 2>/dev/null || true
-      printf "%-44s %s   load %s\n" "$name, round $round, $mode" "$line" "$(cut -d' ' -f1 /proc/loadavg)"
+      printf "%-44s %s   load %s   %s\n" "$name, round $round, $mode" "$line" "$(cut -d' ' -f1 /proc/loadavg)" "$paths"
       echo "$mode $line" >> "$results"
     done
   done
@@ -134,9 +146,13 @@ PY
 }
 echo
 echo "every request follows an event of its user; GET timed alone; $connections client threads; cache off"
-fresh_case "ml-100k hybrid" "$work/ml100k-ws"
-fresh_case "ml-100k ease" "$work/ml100k-ease-ws"
-fresh_case "ml-100k ials" "$work/ml100k-ials-ws"
+echo "all users of the id map (some without training interactions) and 1 in 4 sessions by a new user:"
+fresh_case "ml-100k hybrid" "$work/ml100k-ws" "$work/ml100k-users.txt" 0.25
+fresh_case "ml-100k ease" "$work/ml100k-ease-ws" "$work/ml100k-users.txt" 0.25
+fresh_case "ml-100k ials" "$work/ml100k-ials-ws" "$work/ml100k-users.txt" 0.25
+echo "users with training interactions only (both modes score every request: what fold-in adds to one):"
+fresh_case "ml-100k hybrid, trained users" "$work/ml100k-ws" "$work/ml100k-trained-users.txt" 0
+fresh_case "ml-100k ials, trained users" "$work/ml100k-ials-ws" "$work/ml100k-trained-users.txt" 0
 if [ "$cases" = all ]; then
 echo
 "$build/bench/bench_candidates" --model "$work/big-ws/serving/models/$(ls "$work/big-ws/serving/models" | head -1)" \
