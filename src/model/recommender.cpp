@@ -13,9 +13,7 @@ void Recommender::score_items(std::uint32_t user, std::span<const std::uint32_t>
 
 std::vector<ScoredItem> top_k(std::span<const float> scores, std::size_t k,
                               std::span<const std::uint32_t> exclude_sorted) {
-  auto better = [](const ScoredItem& a, const ScoredItem& b) {
-    return a.score > b.score || (a.score == b.score && a.item < b.item);
-  };
+  constexpr auto better = ranks_before;
   std::vector<ScoredItem> heap;  // min-heap by `better`: front is the worst kept
   heap.reserve(k + 1);
   std::size_t ex = 0;

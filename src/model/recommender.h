@@ -26,6 +26,13 @@ struct ScoredItem {
   float score = 0.0f;
 };
 
+// The one order of ranked lists (top_k, serving's lists): higher score first, ties
+// by lower item index, so every list is deterministic. A function object, so the
+// sorts that take it inline the comparison.
+inline constexpr auto ranks_before = [](const ScoredItem& a, const ScoredItem& b) {
+  return a.score > b.score || (a.score == b.score && a.item < b.item);
+};
+
 // Everything fit() may look at. Only split.train interactions are training data;
 // validation is there for early stopping and must not be trained on.
 struct TrainingContext {

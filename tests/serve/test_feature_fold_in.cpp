@@ -17,6 +17,7 @@
 #include "model/abilities.h"
 #include "serve/traffic_split.h"
 #include "serve_fixture.h"
+#include "generated_shop.h"
 #include "test_support.h"
 #include "train/model_bundle.h"
 #include "train/training_behaviour_file.h"
@@ -48,12 +49,7 @@ void expect_same_behaviour(const TrainingBehaviour& a, const TrainingBehaviour& 
 // The folded-in row must equal transform() of the training rows plus those rows
 // (with the statistics fitted without them, as a served model's are).
 TEST(FeatureFoldIn, FoldedInFeaturesEqualTheTransformOfTheCombinedHistory) {
-  GeneratorConfig config;
-  config.users = 300;
-  config.items = 120;
-  config.interactions = 20000;
-  config.seed = 5;
-  const Dataset d = generate_shop(config);
+  const Dataset d = testing::generated_shop(300, 120, 20000, 5);
   const Split full = make_split(d, SplitConfig{});
 
   std::vector<std::vector<std::uint32_t>> rows_of(d.num_users());

@@ -18,6 +18,7 @@
 #include "model/family_ials.h"
 #include "model/family_itemknn.h"
 #include "model/model_families.h"
+#include "generated_shop.h"
 #include "test_support.h"
 #include "train/config.h"
 
@@ -162,12 +163,7 @@ TEST(FoldIn, OnlyFamiliesWithAHistoryStepHaveTheAbility) {
 // definitions), so a new visitor with an online history looks to the network like a
 // trained user with that history.
 TEST(FoldIn, BehaviourFeaturesFromAHistoryEqualTheTrainingTransformOfTheSameEvents) {
-  GeneratorConfig config;
-  config.users = 300;
-  config.items = 120;
-  config.interactions = 20000;
-  config.seed = 5;
-  const Dataset d = generate_shop(config);
+  const Dataset d = testing::generated_shop(300, 120, 20000, 5);
   const Split split = make_split(d, SplitConfig{});
   const FeatureBuilder builder = FeatureBuilder::fit(d, split);
   const FeatureSet features = builder.transform(d, split);

@@ -1,5 +1,5 @@
 #pragma once
-// A small generated shop written to a folder, the fixture data of most tests.
+// A small generated shop, in memory or written to a folder: the fixture data of most tests.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -8,14 +8,18 @@
 
 namespace hybridrec::testing {
 
-inline void write_generated_shop(const std::filesystem::path& dir, std::size_t users, std::size_t items,
-                                 std::size_t interactions, std::uint64_t seed) {
+inline Dataset generated_shop(std::size_t users, std::size_t items, std::size_t interactions, std::uint64_t seed) {
   GeneratorConfig g;
   g.users = users;
   g.items = items;
   g.interactions = interactions;
   g.seed = seed;
-  write_shop(generate_shop(g), dir);
+  return generate_shop(g);
+}
+
+inline void write_generated_shop(const std::filesystem::path& dir, std::size_t users, std::size_t items,
+                                 std::size_t interactions, std::uint64_t seed) {
+  write_shop(generated_shop(users, items, interactions, seed), dir);
 }
 
 }  // namespace hybridrec::testing
